@@ -1,0 +1,63 @@
+package io.profilehub.auth;
+
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpHeaders;
+import io.micronaut.http.HttpRequest;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.HttpStatus;
+import io.micronaut.http.annotation.RequestFilter;
+import io.micronaut.http.annotation.ServerFilter;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
+import io.micronaut.web.router.RouteMatch;
+import io.micronaut.web.router.RouteAttributes;
+import io.profilehub.http.ProblemException;
+import io.profilehub.http.Problems;
+
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Bearer API keys on every endpoint but health. Routes name their scope with {@link RequiresScope}; anything
+ * without one (metrics) needs {@code admin}. Missing or unknown key: 401; missing scope: 403.
+ */
+@ServerFilter(ServerFilter.MATCH_ALL_PATTERN)
+public class ApiKeyAuthFilter {
+    private final ApiKeys apiKeys;
+
+    public ApiKeyAuthFilter(ApiKeys apiKeys) {
+        this.apiKeys = apiKeys;
+    }
+
+    @RequestFilter
+    @ExecuteOn(TaskExecutors.BLOCKING)
+    @Nullable
+    public HttpResponse<?> authenticate(HttpRequest<?> request) {
+        String path = request.getPath();
+        if (path.equals("/health") || path.startsWith("/health/")) {
+            return null;
+        }
+        String header = request.getHeaders().get(HttpHeaders.AUTHORIZATION);
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7) || header.length() <= 7) {
+            return unauthorized("Send an API key as 'Authorization: Bearer <key>'.");
+        }
+        Optional<Caller> caller = apiKeys.authenticate(header.substring(7).trim());
+        if (caller.isEmpty()) {
+            return unauthorized("The API key is unknown or has been revoked.");
+        }
+        Scope needed = RouteAttributes.getRouteMatch(request)
+                .flatMap(match -> ((RouteMatch<?>) match).getAnnotationMetadata().enumValue(RequiresScope.class, Scope.class))
+                .orElse(Scope.ADMIN);
+        if (!caller.get().has(needed)) {
+            return Problems.response(new ProblemException(HttpStatus.FORBIDDEN, "forbidden",
+                    "This API key lacks the '" + needed.value() + "' scope this endpoint needs."));
+        }
+        request.setAttribute(Caller.ATTRIBUTE, caller.get());
+        return null;
+    }
+
+    private static HttpResponse<?> unauthorized(String detail) {
+        return Problems.response(new ProblemException(HttpStatus.UNAUTHORIZED, "unauthorized", detail, Map.of(),
+                Map.of(HttpHeaders.WWW_AUTHENTICATE, "Bearer")));
+    }
+}

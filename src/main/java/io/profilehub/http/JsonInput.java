@@ -1,0 +1,131 @@
+package io.profilehub.http;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micronaut.http.HttpHeaders;
+import io.micronaut.http.HttpRequest;
+import io.micronaut.http.HttpStatus;
+
+import java.io.IOException;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * Reads request bodies ourselves so every way a body can be wrong gets a precise 4xx, and checks the limits the
+ * store promises: nesting at most 32 levels, keys at most 256 characters, no U+0000 anywhere.
+ */
+public final class JsonInput {
+    public static final int MAX_DEPTH = 32;
+    public static final int MAX_KEY_LENGTH = 256;
+    public static final int MAX_BODY_BYTES = 1024 * 1024;
+
+    public static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION.mappedFeature())
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .build();
+
+    private JsonInput() {
+    }
+
+    public static void requireJsonContentType(HttpRequest<?> request) {
+        String type = request.getHeaders().get(HttpHeaders.CONTENT_TYPE);
+        String base = type == null ? "" : type.split(";", 2)[0].trim().toLowerCase();
+        if (!base.equals("application/json") && !(base.startsWith("application/") && base.endsWith("+json"))) {
+            throw new ProblemException(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type",
+                    "Content-Type must be application/json" + (type == null ? " (none was sent)." : ", not " + type + "."));
+        }
+    }
+
+    public static JsonNode parse(HttpRequest<?> request, byte[] body, int maxBytes) {
+        requireJsonContentType(request);
+        if (body == null || body.length == 0) {
+            throw ProblemException.badRequest("The request body is empty; send a JSON document.");
+        }
+        if (body.length > maxBytes) {
+            throw new ProblemException(HttpStatus.REQUEST_ENTITY_TOO_LARGE, "payload-too-large",
+                    "The request body is " + body.length + " bytes; this endpoint accepts at most " + maxBytes + ".");
+        }
+        try {
+            JsonNode node = MAPPER.readTree(body);
+            if (node == null || node.isMissingNode()) {
+                throw ProblemException.badRequest("The request body is empty; send a JSON document.");
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            throw ProblemException.badRequest("The request body is not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw ProblemException.badRequest("The request body could not be read as JSON.");
+        }
+    }
+
+    public static ObjectNode parseObject(HttpRequest<?> request, byte[] body) {
+        JsonNode node = parse(request, body, MAX_BODY_BYTES);
+        if (!node.isObject()) {
+            throw ProblemException.badRequest("The request body must be a JSON object, not " + describe(node) + ".");
+        }
+        return (ObjectNode) node;
+    }
+
+    /** Returns the member as an object, null when absent or null, or refuses any other type. */
+    public static ObjectNode optionalObject(ObjectNode body, String field, String where) {
+        JsonNode value = body.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isObject()) {
+            throw ProblemException.badRequest("'" + where + field + "' must be a JSON object, not " + describe(value) + ".");
+        }
+        checkLimits(where + field, value, 1);
+        return (ObjectNode) value;
+    }
+
+    public static String describe(JsonNode node) {
+        return switch (node.getNodeType()) {
+            case ARRAY -> "an array";
+            case STRING -> "a string";
+            case NUMBER -> "a number";
+            case BOOLEAN -> "a boolean";
+            case NULL -> "null";
+            case OBJECT -> "an object";
+            default -> "a " + node.getNodeType().name().toLowerCase();
+        };
+    }
+
+    private static void checkLimits(String path, JsonNode node, int depth) {
+        if (depth > MAX_DEPTH) {
+            throw ProblemException.badRequest("'" + path + "' is nested deeper than " + MAX_DEPTH + " levels.");
+        }
+        if (node.isObject()) {
+            Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+            while (fields.hasNext()) {
+                Map.Entry<String, JsonNode> field = fields.next();
+                String key = field.getKey();
+                if (key.length() > MAX_KEY_LENGTH) {
+                    throw ProblemException.badRequest("A key in '" + path + "' is " + key.length()
+                            + " characters long; keys may have at most " + MAX_KEY_LENGTH + ".");
+                }
+                if (key.indexOf('\u0000') >= 0) {
+                    throw ProblemException.badRequest("A key in '" + path + "' contains the character U+0000, which cannot be stored.");
+                }
+                if (key.isEmpty()) {
+                    throw ProblemException.badRequest("'" + path + "' contains an empty key.");
+                }
+                checkLimits(path + "." + key, field.getValue(), depth + 1);
+            }
+        } else if (node.isArray()) {
+            for (JsonNode element : node) {
+                checkLimits(path + "[]", element, depth + 1);
+            }
+        } else if (node.isTextual() && node.textValue().indexOf('\u0000') >= 0) {
+            throw ProblemException.badRequest("'" + path + "' contains the character U+0000, which cannot be stored.");
+        }
+    }
+}

@@ -1,0 +1,5 @@
+package io.profilehub.profile;
+
+/** One normalized value of a unique identifier key, as stored in identity_keys. */
+public record IdentityKey(String name, String value) {
+}

@@ -1,0 +1,144 @@
+package io.profilehub.profile;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpHeaders;
+import io.micronaut.http.HttpRequest;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.HttpStatus;
+import io.micronaut.http.MutableHttpResponse;
+import io.micronaut.http.annotation.Body;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Delete;
+import io.micronaut.http.annotation.Get;
+import io.micronaut.http.annotation.Header;
+import io.micronaut.http.annotation.PathVariable;
+import io.micronaut.http.annotation.Post;
+import io.profilehub.auth.Caller;
+import io.profilehub.auth.RequiresScope;
+import io.profilehub.auth.Scope;
+import io.profilehub.http.JsonInput;
+import io.profilehub.http.ProblemException;
+
+import java.util.Iterator;
+import java.util.Set;
+
+/** Attuitive's identify API: create or resolve, read, search, merge and delete profiles. */
+@Controller
+public class ProfileController {
+    private static final Set<String> IDENTIFY_FIELDS = Set.of("identifiers", "traits");
+
+    private final ProfileService profiles;
+    private final ProfileSearch search;
+
+    public ProfileController(ProfileService profiles, ProfileSearch search) {
+        this.profiles = profiles;
+        this.search = search;
+    }
+
+    @Post(uri = "/identify", consumes = "*/*")
+    @RequiresScope(Scope.PROFILES_WRITE)
+    public HttpResponse<Profile> identify(Caller caller, HttpRequest<?> request, @Nullable @Body byte[] body) {
+        ObjectNode json = JsonInput.parseObject(request, body);
+        rejectUnknownFields(json, IDENTIFY_FIELDS);
+        ObjectNode identifiers = JsonInput.optionalObject(json, "identifiers", "");
+        if (identifiers == null || identifiers.isEmpty()) {
+            throw ProblemException.badRequest("'identifiers' must be a non-empty JSON object.");
+        }
+        ObjectNode traits = JsonInput.optionalObject(json, "traits", "");
+        ProfileService.Identified result = profiles.identify(caller.workspaceId(), identifiers, traits);
+        Profile profile = result.profile();
+        MutableHttpResponse<Profile> response = result.created()
+                ? HttpResponse.<Profile>status(HttpStatus.CREATED).header(HttpHeaders.LOCATION, "/identify/" + profile.id())
+                : HttpResponse.ok();
+        return withETag(response.body(profile), profile);
+    }
+
+    @Get("/identify/{userId}")
+    @RequiresScope(Scope.PROFILES_READ)
+    public HttpResponse<Profile> get(Caller caller, @PathVariable String userId) {
+        ProfileIds.require(userId);
+        Profile profile = profiles.get(caller.workspaceId(), userId).orElseThrow(() -> notFound(userId));
+        return withETag(HttpResponse.ok(profile), profile);
+    }
+
+    @Get("/identify")
+    @RequiresScope(Scope.PROFILES_READ)
+    public ProfileSearch.Page search(Caller caller, HttpRequest<?> request) {
+        return search.search(caller.workspaceId(), "/identify", request.getParameters());
+    }
+
+    @Post(uri = "/identify/{userId}", consumes = "*/*")
+    @RequiresScope(Scope.PROFILES_WRITE)
+    public HttpResponse<Profile> update(Caller caller, HttpRequest<?> request, @PathVariable String userId,
+                                        @Nullable @Header(HttpHeaders.IF_MATCH) String ifMatch,
+                                        @Nullable @Body byte[] body) {
+        ProfileIds.require(userId);
+        ObjectNode json = JsonInput.parseObject(request, body);
+        rejectUnknownFields(json, IDENTIFY_FIELDS);
+        ObjectNode identifiers = JsonInput.optionalObject(json, "identifiers", "");
+        ObjectNode traits = JsonInput.optionalObject(json, "traits", "");
+        Profile profile = profiles.update(caller.workspaceId(), userId, identifiers, traits, expectedVersion(ifMatch));
+        return withETag(HttpResponse.ok(profile), profile);
+    }
+
+    @Post(uri = "/track/{userId}", consumes = "*/*")
+    @RequiresScope(Scope.PROFILES_WRITE)
+    public HttpResponse<Profile> track(Caller caller, HttpRequest<?> request, @PathVariable String userId,
+                                       @Nullable @Header(HttpHeaders.IF_MATCH) String ifMatch,
+                                       @Nullable @Body byte[] body) {
+        ProfileIds.require(userId);
+        ObjectNode json = JsonInput.parseObject(request, body);
+        rejectUnknownFields(json, Set.of("traits"));
+        ObjectNode traits = JsonInput.optionalObject(json, "traits", "");
+        Profile profile = profiles.update(caller.workspaceId(), userId, null, traits, expectedVersion(ifMatch));
+        return withETag(HttpResponse.ok(profile), profile);
+    }
+
+    @Delete("/identify/{userId}")
+    @RequiresScope(Scope.PROFILES_DELETE)
+    public HttpResponse<?> delete(Caller caller, @PathVariable String userId) {
+        ProfileIds.require(userId);
+        if (!profiles.delete(caller.workspaceId(), userId)) {
+            throw notFound(userId);
+        }
+        return HttpResponse.noContent();
+    }
+
+    static ProblemException notFound(String userId) {
+        return ProblemException.notFound("No user with id " + userId + " exists in this workspace.");
+    }
+
+    private static <T> MutableHttpResponse<T> withETag(MutableHttpResponse<T> response, Profile profile) {
+        return response.header(HttpHeaders.ETAG, "\"" + profile.version() + "\"");
+    }
+
+    /** If-Match carries the version as an entity tag; "*" only asks that the user exists. */
+    static Long expectedVersion(String ifMatch) {
+        if (ifMatch == null || ifMatch.isBlank() || ifMatch.trim().equals("*")) {
+            return null;
+        }
+        String tag = ifMatch.trim();
+        if (tag.startsWith("W/")) {
+            tag = tag.substring(2);
+        }
+        tag = tag.replace("\"", "");
+        try {
+            return Long.parseLong(tag);
+        } catch (NumberFormatException e) {
+            throw new ProblemException(HttpStatus.PRECONDITION_FAILED, "precondition-failed",
+                    "If-Match " + ifMatch + " names no version of this user; send the ETag of a previous answer, such as \"3\".");
+        }
+    }
+
+    private static void rejectUnknownFields(ObjectNode json, Set<String> allowed) {
+        Iterator<String> names = json.fieldNames();
+        while (names.hasNext()) {
+            String name = names.next();
+            if (!allowed.contains(name)) {
+                throw ProblemException.badRequest("Unknown member '" + (name.length() > 60 ? name.substring(0, 60) + "…" : name)
+                        + "' in the request body; expected " + String.join(" and ", allowed.stream().sorted().toList()) + ".");
+            }
+        }
+    }
+}

@@ -1,0 +1,163 @@
+package io.profilehub.profile;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micronaut.http.HttpParameters;
+import io.micronaut.transaction.TransactionOperations;
+import io.profilehub.http.JsonInput;
+import io.profilehub.http.ProblemException;
+import jakarta.inject.Singleton;
+
+import java.math.BigDecimal;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/** Turns the query string of {@code GET /identify} into filters and a page, and builds Attuitive's page links. */
+@Singleton
+public class ProfileSearch {
+    public static final int DEFAULT_LIMIT = 50;
+    public static final int MAX_LIMIT = 100;
+    private static final Pattern JSON_NUMBER = Pattern.compile("-?(0|[1-9]\\d*)(\\.\\d+)?([eE][+-]?\\d+)?");
+
+    public record Page(List<Profile> data, String nextPageToken, Map<String, Object> meta) {
+    }
+
+    private final TransactionOperations<Connection> tx;
+    private final ProfileSearchRepository repository;
+    private final IdentityKeys identityKeys;
+    private final PageToken pageTokens;
+
+    public ProfileSearch(TransactionOperations<Connection> tx, ProfileSearchRepository repository,
+                         IdentityKeys identityKeys, PageToken pageTokens) {
+        this.tx = tx;
+        this.repository = repository;
+        this.identityKeys = identityKeys;
+        this.pageTokens = pageTokens;
+    }
+
+    public Page search(String workspaceId, String path, HttpParameters parameters) {
+        int limit = DEFAULT_LIMIT;
+        String token = null;
+        Map<String, String> raw = new LinkedHashMap<>();
+        for (String name : parameters.names()) {
+            List<String> values = parameters.getAll(name);
+            if (values.size() != 1) {
+                throw ProblemException.badRequest("Query parameter '" + printable(name) + "' is given "
+                        + values.size() + " times; give each filter once.");
+            }
+            String value = values.get(0);
+            switch (name) {
+                case "limit" -> limit = parseLimit(value);
+                case "pageToken" -> token = value;
+                default -> raw.put(name, value);
+            }
+        }
+        List<SearchFilter> filters = new ArrayList<>();
+        raw.forEach((name, value) -> filters.add(filter(name, value)));
+        String filterKey = raw.entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining("\n"));
+        PageToken.Cursor cursor = token == null ? null : pageTokens.read(token, workspaceId, filterKey);
+
+        int pageSize = limit;
+        List<Profile> rows = tx.executeRead(status ->
+                repository.search(status.getConnection(), workspaceId, filters, cursor, pageSize + 1));
+        boolean more = rows.size() > pageSize;
+        boolean backwards = cursor != null && cursor.direction() == PageToken.Direction.BEFORE;
+        List<Profile> page;
+        if (!more) {
+            page = rows;
+        } else {
+            page = backwards ? rows.subList(1, rows.size()) : rows.subList(0, pageSize);
+        }
+        boolean hasNext = backwards ? !page.isEmpty() : more;
+        boolean hasPrevious = backwards ? more : cursor != null && !page.isEmpty();
+        String next = hasNext ? pageTokens.issue(workspaceId, filterKey,
+                new PageToken.Cursor(PageToken.Direction.AFTER, page.get(page.size() - 1).id())) : null;
+        String previous = hasPrevious ? pageTokens.issue(workspaceId, filterKey,
+                new PageToken.Cursor(PageToken.Direction.BEFORE, page.get(0).id())) : null;
+
+        String base = path + "?" + raw.entrySet().stream().map(e -> encode(e.getKey()) + "=" + encode(e.getValue()))
+                .map(p -> p + "&").collect(Collectors.joining()) + "limit=" + limit;
+        Map<String, Object> meta = new LinkedHashMap<>();
+        meta.put("limit", limit);
+        meta.put("url", token == null ? base : base + "&pageToken=" + token);
+        meta.put("nextPageUrl", next == null ? null : base + "&pageToken=" + next);
+        meta.put("previousPageUrl", previous == null ? null : base + "&pageToken=" + previous);
+        return new Page(page, next, meta);
+    }
+
+    SearchFilter filter(String name, String value) {
+        if (name.length() > JsonInput.MAX_KEY_LENGTH || value.length() > 4096) {
+            throw ProblemException.badRequest("Query parameter '" + printable(name)
+                    + "' is too long: names may have at most " + JsonInput.MAX_KEY_LENGTH
+                    + " characters and values at most 4096.");
+        }
+        if (name.indexOf('\u0000') >= 0 || value.indexOf('\u0000') >= 0) {
+            throw ProblemException.badRequest("Query parameter '" + printable(name) + "' contains U+0000, which no stored value can hold.");
+        }
+        String[] segments = name.split("\\.", -1);
+        for (String segment : segments) {
+            if (segment.isEmpty()) {
+                throw ProblemException.badRequest("Query parameter '" + printable(name)
+                        + "' is not a valid identifier path: use dot-separated, non-empty names such as name.last.");
+            }
+        }
+        if (segments.length > JsonInput.MAX_DEPTH) {
+            throw ProblemException.badRequest("Query parameter '" + printable(name) + "' is nested deeper than "
+                    + JsonInput.MAX_DEPTH + " levels.");
+        }
+        if (segments.length == 1 && identityKeys.isUnique(name)) {
+            var normalized = identityKeys.normalize(name, value);
+            if (normalized.isPresent()) {
+                return new SearchFilter(name, value, new IdentityKey(name, normalized.get()), List.of());
+            }
+        }
+        List<String> documents = new ArrayList<>();
+        documents.add(nest(segments, JsonInput.MAPPER.getNodeFactory().textNode(value)));
+        if (JSON_NUMBER.matcher(value).matches()) {
+            documents.add(nest(segments, JsonInput.MAPPER.getNodeFactory().numberNode(new BigDecimal(value))));
+        } else if (value.equals("true") || value.equals("false")) {
+            documents.add(nest(segments, JsonInput.MAPPER.getNodeFactory().booleanNode(Boolean.parseBoolean(value))));
+        }
+        return new SearchFilter(name, value, null, documents);
+    }
+
+    private static String nest(String[] segments, JsonNode leaf) {
+        JsonNode node = leaf;
+        for (int i = segments.length - 1; i >= 0; i--) {
+            ObjectNode parent = JsonInput.MAPPER.createObjectNode();
+            parent.set(segments[i], node);
+            node = parent;
+        }
+        return node.toString();
+    }
+
+    private static int parseLimit(String value) {
+        try {
+            int limit = Integer.parseInt(value.trim());
+            if (limit >= 1 && limit <= MAX_LIMIT) {
+                return limit;
+            }
+        } catch (NumberFormatException ignored) {
+            // answered below
+        }
+        throw ProblemException.badRequest("'limit' must be a whole number from 1 to " + MAX_LIMIT + ", not '"
+                + printable(value) + "'.");
+    }
+
+    private static String encode(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    private static String printable(String s) {
+        String clean = s.replace('\u0000', '?');
+        return clean.length() > 60 ? clean.substring(0, 60) + "…" : clean;
+    }
+}

@@ -1,0 +1,68 @@
+package io.profilehub.profile;
+
+import jakarta.inject.Singleton;
+import org.postgresql.PGStatement;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * Keyset-paged search over identifiers. Unique keys go through the identity_keys primary key, nested values
+ * through the GIN index on identifiers (jsonb_path_ops containment).
+ */
+@Singleton
+public class ProfileSearchRepository {
+
+    public List<Profile> search(Connection c, String workspaceId, List<SearchFilter> filters, PageToken.Cursor cursor,
+                                int limit) throws SQLException {
+        StringBuilder sql = new StringBuilder("select ").append(ProfileRepository.COLUMNS)
+                .append(" from profiles p where p.workspace_id = ?");
+        List<String> params = new ArrayList<>();
+        params.add(workspaceId);
+        for (SearchFilter filter : filters) {
+            if (filter.uniqueKey() != null) {
+                sql.append(" and p.id in (select k.profile_id from identity_keys k"
+                        + " where k.workspace_id = ? and k.key_name = ? and k.key_value = ?)");
+                params.add(workspaceId);
+                params.add(filter.uniqueKey().name());
+                params.add(filter.uniqueKey().value());
+            } else {
+                sql.append(" and (");
+                for (int i = 0; i < filter.containmentDocuments().size(); i++) {
+                    sql.append(i == 0 ? "" : " or ").append("p.identifiers @> ?::jsonb");
+                    params.add(filter.containmentDocuments().get(i));
+                }
+                sql.append(")");
+            }
+        }
+        boolean backwards = cursor != null && cursor.direction() == PageToken.Direction.BEFORE;
+        if (cursor != null) {
+            sql.append(backwards ? " and p.id < ?" : " and p.id > ?");
+            params.add(cursor.id());
+        }
+        sql.append(backwards ? " order by p.id desc" : " order by p.id").append(" limit ").append(limit);
+
+        try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            // Never server-prepare: a generic plan cannot see how selective a containment value is and may scan.
+            ps.unwrap(PGStatement.class).setPrepareThreshold(0);
+            for (int i = 0; i < params.size(); i++) {
+                ps.setString(i + 1, params.get(i));
+            }
+            List<Profile> rows = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(ProfileRepository.read(rs));
+                }
+            }
+            if (backwards) {
+                Collections.reverse(rows);
+            }
+            return rows;
+        }
+    }
+}

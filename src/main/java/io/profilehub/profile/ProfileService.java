@@ -1,0 +1,134 @@
+package io.profilehub.profile;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micronaut.http.HttpStatus;
+import io.micronaut.transaction.TransactionOperations;
+import io.profilehub.destination.Destinations;
+import io.profilehub.http.ProblemException;
+import jakarta.inject.Singleton;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Creates, resolves, merges and deletes profiles. Each operation is one transaction; the outbox events for the
+ * workspace's destinations are written by the same statements that change the profile.
+ */
+@Singleton
+public class ProfileService {
+    private static final int RESOLVE_ATTEMPTS = 5;
+
+    public record Identified(Profile profile, boolean created) {
+    }
+
+    private final TransactionOperations<Connection> tx;
+    private final ProfileRepository repository;
+    private final IdentityKeys identityKeys;
+    private final Destinations destinations;
+
+    public ProfileService(TransactionOperations<Connection> tx, ProfileRepository repository,
+                          IdentityKeys identityKeys, Destinations destinations) {
+        this.tx = tx;
+        this.repository = repository;
+        this.identityKeys = identityKeys;
+        this.destinations = destinations;
+    }
+
+    public Optional<Profile> get(String workspaceId, String id) {
+        return tx.executeRead(status -> repository.find(status.getConnection(), workspaceId, id));
+    }
+
+    /**
+     * POST /identify: merge into the one profile the unique identifiers resolve to, or create one. Two creates
+     * racing for the same value meet at the identity_keys primary key; the loser resolves again and merges.
+     */
+    public Identified identify(String workspaceId, ObjectNode identifiers, ObjectNode traits) {
+        List<IdentityKey> keys = identityKeys.extract(identifiers);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return tx.executeWrite(status -> identifyOnce(status.getConnection(), workspaceId, identifiers,
+                        traits, keys));
+            } catch (LostRace e) {
+                // resolve again below
+            }
+            if (attempt == RESOLVE_ATTEMPTS) {
+                throw new ProblemException(HttpStatus.CONFLICT, "conflict",
+                        "Another request kept claiming the same identifiers; retry the request.");
+            }
+        }
+    }
+
+    private Identified identifyOnce(Connection c, String workspaceId, ObjectNode identifiers,
+                                              ObjectNode traits, List<IdentityKey> keys) throws SQLException {
+        Map<IdentityKey, String> owners = repository.owners(c, workspaceId, keys);
+        Set<String> profiles = new LinkedHashSet<>(owners.values());
+        List<String> targets = destinations.namesFor(workspaceId);
+        if (profiles.size() > 1) {
+            String who = owners.entrySet().stream()
+                    .map(e -> e.getValue() + " (" + e.getKey().name() + ")").distinct().collect(Collectors.joining(", "));
+            throw ProblemException.conflict("The identifiers match " + profiles.size()
+                    + " different profiles: " + who + ". Nothing was changed.", Map.of("profiles", List.copyOf(profiles)));
+        }
+        if (profiles.size() == 1) {
+            String id = profiles.iterator().next();
+            return new Identified(mergeInto(c, workspaceId, id, identifiers, traits, null, targets), false);
+        }
+        ProfileRepository.Created created = repository.create(c, workspaceId, ProfileIds.generate(), identifiers,
+                traits, keys, targets);
+        if (!created.allKeysClaimed()) {
+            throw new LostRace(); // a concurrent request claimed a value first: roll back, resolve again
+        }
+        return new Identified(created.profile(), true);
+    }
+
+    /** POST /identify/{id} and /track/{id}: merge patches into an existing profile. */
+    public Profile update(String workspaceId, String id, ObjectNode identifiersPatch, ObjectNode traitsPatch,
+                          Long expectedVersion) {
+        return tx.executeWrite(status -> mergeInto(status.getConnection(), workspaceId, id, identifiersPatch,
+                traitsPatch, expectedVersion, destinations.namesFor(workspaceId)));
+    }
+
+    private Profile mergeInto(Connection c, String workspaceId, String id, ObjectNode identifiersPatch,
+                              ObjectNode traitsPatch, Long expectedVersion, List<String> targets) throws SQLException {
+        ProfileRepository.Merged merged = repository.merge(c, workspaceId, id, identifiersPatch, traitsPatch,
+                        expectedVersion, targets)
+                .orElseThrow(() -> ProblemException.notFound("No user with id " + id + " exists in this workspace."));
+        if (expectedVersion != null && merged.previousVersion() != expectedVersion) {
+            throw new ProblemException(HttpStatus.PRECONDITION_FAILED, "precondition-failed",
+                    "If-Match expected version " + expectedVersion + " but the user is at version "
+                            + merged.previousVersion() + "; read it again and retry.");
+        }
+        List<String> touched = identityKeys.touched(identifiersPatch);
+        if (merged.changed() && !touched.isEmpty()) {
+            List<IdentityKey> wanted = identityKeys.extract(merged.profile().identifiers()).stream()
+                    .filter(k -> touched.contains(k.name())).toList();
+            if (!repository.syncKeys(c, workspaceId, id, touched, wanted)) {
+                Map<IdentityKey, String> owners = repository.owners(c, workspaceId, wanted);
+                String taken = owners.entrySet().stream().filter(e -> !e.getValue().equals(id))
+                        .map(e -> e.getKey().name() + " is already used by " + e.getValue())
+                        .collect(Collectors.joining("; "));
+                throw ProblemException.conflict("This change would give " + id + " a unique identifier another "
+                        + "profile holds: " + (taken.isEmpty() ? "a concurrent request claimed it" : taken)
+                        + ". Nothing was changed.", Map.of("profiles", owners.values().stream().distinct().toList()));
+            }
+        }
+        return merged.profile();
+    }
+
+    private static final class LostRace extends RuntimeException {
+        LostRace() {
+            super(null, null, false, false);
+        }
+    }
+
+    public boolean delete(String workspaceId, String id) {
+        return tx.executeWrite(status -> repository.delete(status.getConnection(), workspaceId, id,
+                destinations.namesFor(workspaceId)));
+    }
+}
