@@ -1,0 +1,26 @@
+package io.profilehub.destination.webhook;
+
+import io.profilehub.destination.Connector;
+import io.profilehub.destination.ConnectorFactory;
+import io.profilehub.destination.DestinationSettings;
+import io.profilehub.destination.VendorHttp;
+import jakarta.inject.Singleton;
+
+@Singleton
+public class WebhookConnectorFactory implements ConnectorFactory {
+    private final VendorHttp http;
+
+    public WebhookConnectorFactory(VendorHttp http) {
+        this.http = http;
+    }
+
+    @Override
+    public String type() {
+        return "webhook";
+    }
+
+    @Override
+    public Connector create(DestinationSettings settings) {
+        return new WebhookConnector(settings, http);
+    }
+}

@@ -1,0 +1,106 @@
+package io.profilehub.outbox;
+
+import io.micronaut.context.annotation.Requires;
+import io.micronaut.context.event.ShutdownEvent;
+import io.micronaut.context.event.StartupEvent;
+import io.micronaut.data.connection.jdbc.advice.DelegatingDataSource;
+import io.micronaut.runtime.event.annotation.EventListener;
+import io.micronaut.scheduling.annotation.Scheduled;
+import io.profilehub.destination.ConnectorFactory;
+import io.profilehub.destination.DestinationSettings;
+import io.profilehub.destination.Destinations;
+import io.profilehub.profile.ProfileIds;
+import jakarta.annotation.PreDestroy;
+import jakarta.inject.Singleton;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.sql.DataSource;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/** Starts one dispatcher per enabled destination and the LISTEN connection that wakes them. */
+@Singleton
+@Requires(property = "profilehub.outbox.enabled", notEquals = "false")
+public class OutboxEngine {
+    private static final Logger LOG = LoggerFactory.getLogger(OutboxEngine.class);
+
+    private final Destinations destinations;
+    private final Map<String, ConnectorFactory> factories;
+    private final OutboxCollaborators deps;
+    private final DataSource dataSource;
+    private final Map<String, DestinationDispatcher> dispatchers = new LinkedHashMap<>();
+    private final String instanceId = ProfileIds.RandomTokens.of("inst_", 8);
+    private OutboxListener listener;
+    private volatile boolean stopped;
+
+    public OutboxEngine(Destinations destinations, List<ConnectorFactory> factories, OutboxCollaborators deps,
+                        DataSource dataSource) {
+        this.destinations = destinations;
+        this.factories = factories.stream().collect(Collectors.toMap(ConnectorFactory::type, Function.identity()));
+        this.deps = deps;
+        this.dataSource = DelegatingDataSource.unwrapDataSource(dataSource);
+    }
+
+    @EventListener
+    synchronized void onStartup(StartupEvent event) {
+        if (!dispatchers.isEmpty() || stopped) {
+            return;
+        }
+        for (DestinationSettings settings : destinations.all()) {
+            if (!settings.enabled()) {
+                continue;
+            }
+            DestinationDispatcher dispatcher = new DestinationDispatcher(settings,
+                    factories.get(settings.type()).create(settings), deps, instanceId);
+            dispatchers.put(settings.name(), dispatcher);
+        }
+        if (dispatchers.isEmpty()) {
+            return;
+        }
+        listener = new OutboxListener(dataSource, this::wake, this::wakeAll);
+        listener.start();
+        dispatchers.values().forEach(DestinationDispatcher::start);
+        LOG.info("Outbox engine {} delivering to {}", instanceId, dispatchers.keySet());
+    }
+
+    void wake(String destination) {
+        DestinationDispatcher dispatcher = dispatchers.get(destination);
+        if (dispatcher != null) {
+            dispatcher.wake();
+        }
+    }
+
+    void wakeAll() {
+        dispatchers.values().forEach(DestinationDispatcher::wake);
+    }
+
+    @Scheduled(fixedDelay = "1h", initialDelay = "1m")
+    void purgeDelivered() {
+        int purged = deps.tx().executeWrite(status ->
+                deps.repository().purge(status.getConnection(), deps.settings().retention()));
+        if (purged > 0) {
+            LOG.info("Purged {} delivered outbox events older than {}", purged, deps.settings().retention());
+        }
+    }
+
+    @EventListener
+    void onShutdown(ShutdownEvent event) {
+        stop();
+    }
+
+    @PreDestroy
+    synchronized void stop() {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        if (listener != null) {
+            listener.stop();
+        }
+        dispatchers.values().parallelStream().forEach(d -> d.stop(deps.settings().shutdownGrace()));
+    }
+}

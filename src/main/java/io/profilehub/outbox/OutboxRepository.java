@@ -1,0 +1,176 @@
+package io.profilehub.outbox;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.profilehub.http.JsonInput;
+import jakarta.inject.Singleton;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The SQL of claiming and settling outbox events. */
+@Singleton
+public class OutboxRepository {
+
+    /*
+     * The head of each profile's queue for this destination: due, not held by a live lease, and with no earlier
+     * pending or in-flight event of the same profile. SKIP LOCKED lets any number of workers and instances claim
+     * side by side; the NOT EXISTS keeps one profile's events strictly one after another.
+     */
+    private static final String CLAIM_HEADS = """
+            with heads as (
+                select e.workspace_id, e.id
+                  from outbox_events e
+                 where e.destination = ?
+                   and e.status in ('pending', 'in_flight')
+                   and ((e.status = 'pending' and e.available_at <= now())
+                        or (e.status = 'in_flight' and e.lease_until < now()))
+                   and not exists (select 1 from outbox_events p
+                                    where p.destination = e.destination and p.profile_id = e.profile_id
+                                      and p.status in ('pending', 'in_flight') and p.id < e.id)
+                 order by e.id
+                 limit ?
+                   for update of e skip locked
+            )
+            update outbox_events o
+               set status = 'in_flight', lease_until = now() + ? * interval '1 millisecond', lease_owner = ?
+              from heads h
+             where o.workspace_id = h.workspace_id and o.id = h.id
+            returning o.workspace_id, o.id, o.profile_id, o.kind, o.payload::text, o.attempts, o.created_at
+            """;
+
+    /*
+     * The events queued behind the claimed heads (including those of a crashed worker's expired claim), held under
+     * the same lease so they can be composed and sent. No SKIP LOCKED here: a skipped row would leave a gap in a
+     * profile's sequence. Nobody else can claim these rows while we hold their head.
+     */
+    private static final String CLAIM_FOLLOWERS = """
+            with followers as (
+                select e.workspace_id, e.id
+                  from outbox_events e
+                  join unnest(?::text[], ?::bigint[]) as h(profile_id, head_id) on e.profile_id = h.profile_id
+                 where e.destination = ? and e.id > h.head_id
+                   and (e.status = 'pending' or (e.status = 'in_flight' and e.lease_until < now()))
+                 order by e.id
+                 limit ?
+                   for update of e
+            )
+            update outbox_events o
+               set status = 'in_flight', lease_until = now() + ? * interval '1 millisecond', lease_owner = ?
+              from followers f
+             where o.workspace_id = f.workspace_id and o.id = f.id
+            returning o.workspace_id, o.id, o.profile_id, o.kind, o.payload::text, o.attempts, o.created_at
+            """;
+
+    /* Settles a whole claim in one round trip; a lease that expired and moved to another worker is left alone. */
+    private static final String SETTLE = """
+            update outbox_events o
+               set status = u.status,
+                   attempts = o.attempts + u.failed,
+                   available_at = coalesce(u.available_at, o.available_at),
+                   finished_at = case when u.status in ('delivered', 'dead', 'cancelled') then now() end,
+                   lease_until = null, lease_owner = null,
+                   last_status = coalesce(u.http_status, o.last_status),
+                   last_error = case when u.status = 'delivered' then null else coalesce(u.error, o.last_error) end,
+                   payload = case when u.result is null then o.payload
+                                  else o.payload || jsonb_build_object('result', u.result) end
+              from unnest(?::text[], ?::bigint[], ?::text[], ?::int[], ?::timestamptz[], ?::int[], ?::text[], ?::text[])
+                   as u(workspace_id, id, status, failed, available_at, http_status, error, result)
+             where o.workspace_id = u.workspace_id and o.id = u.id
+               and o.status = 'in_flight' and o.lease_owner = ?
+            """;
+
+    private static final String RELEASE_OWNER = """
+            update outbox_events set status = 'pending', lease_until = null, lease_owner = null
+             where lease_owner = ? and status = 'in_flight'
+            """;
+
+    private static final String PURGE = """
+            delete from outbox_events
+             where status in ('delivered', 'cancelled') and finished_at < now() - ? * interval '1 millisecond'
+            """;
+
+    public List<ClaimedEvent> claim(Connection c, String destination, int heads, int followers, Duration lease,
+                                    String owner) throws SQLException {
+        List<ClaimedEvent> claimed = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(CLAIM_HEADS)) {
+            ps.setString(1, destination);
+            ps.setInt(2, heads);
+            ps.setLong(3, lease.toMillis());
+            ps.setString(4, owner);
+            readInto(ps, claimed);
+        }
+        if (claimed.isEmpty() || followers <= 0) {
+            return claimed;
+        }
+        try (PreparedStatement ps = c.prepareStatement(CLAIM_FOLLOWERS)) {
+            ps.setArray(1, c.createArrayOf("text", claimed.stream().map(ClaimedEvent::profileId).toArray()));
+            ps.setArray(2, c.createArrayOf("bigint", claimed.stream().map(ClaimedEvent::id).toArray()));
+            ps.setString(3, destination);
+            ps.setInt(4, followers);
+            ps.setLong(5, lease.toMillis());
+            ps.setString(6, owner);
+            readInto(ps, claimed);
+        }
+        return claimed;
+    }
+
+    public int settle(Connection c, List<EventResult> results, String owner) throws SQLException {
+        if (results.isEmpty()) {
+            return 0;
+        }
+        try (PreparedStatement ps = c.prepareStatement(SETTLE)) {
+            ps.setArray(1, c.createArrayOf("text", results.stream().map(EventResult::workspaceId).toArray()));
+            ps.setArray(2, c.createArrayOf("bigint", results.stream().map(EventResult::id).toArray()));
+            ps.setArray(3, c.createArrayOf("text", results.stream().map(EventResult::status).toArray()));
+            ps.setArray(4, c.createArrayOf("integer", results.stream().map(r -> r.attemptFailed() ? 1 : 0).toArray()));
+            ps.setArray(5, c.createArrayOf("timestamptz", results.stream()
+                    .map(r -> r.availableAt() == null ? null : Timestamp.from(r.availableAt())).toArray()));
+            ps.setArray(6, c.createArrayOf("integer", results.stream().map(EventResult::httpStatus).toArray()));
+            ps.setArray(7, c.createArrayOf("text", results.stream().map(EventResult::error).toArray()));
+            ps.setArray(8, c.createArrayOf("text", results.stream().map(EventResult::result).toArray()));
+            ps.setString(9, owner);
+            return ps.executeUpdate();
+        }
+    }
+
+    public int releaseOwner(Connection c, String owner) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(RELEASE_OWNER)) {
+            ps.setString(1, owner);
+            return ps.executeUpdate();
+        }
+    }
+
+    public int purge(Connection c, Duration retention) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(PURGE)) {
+            ps.setLong(1, retention.toMillis());
+            return ps.executeUpdate();
+        }
+    }
+
+    private static void readInto(PreparedStatement ps, List<ClaimedEvent> into) throws SQLException {
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                into.add(new ClaimedEvent(rs.getString(1), rs.getLong(2), rs.getString(3), rs.getString(4),
+                        object(rs.getString(5)), rs.getInt(6), rs.getTimestamp(7).toInstant()));
+            }
+        }
+    }
+
+    static ObjectNode object(String json) throws SQLException {
+        if (json == null) {
+            return JsonInput.MAPPER.createObjectNode();
+        }
+        try {
+            return (ObjectNode) JsonInput.MAPPER.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new SQLException("outbox payload is not JSON", e);
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package io.profilehub.outbox;
+
+import io.micronaut.context.annotation.ConfigurationProperties;
+import io.micronaut.core.bind.annotation.Bindable;
+
+import java.time.Duration;
+
+/** {@code profilehub.outbox.*}: how the delivery engine claims, retries and purges. */
+@ConfigurationProperties("profilehub.outbox")
+public record OutboxSettings(
+        @Bindable(defaultValue = "true") boolean enabled,
+        @Bindable(defaultValue = "60s") Duration lease,
+        @Bindable(defaultValue = "2s") Duration pollInterval,
+        @Bindable(defaultValue = "100") int batchSize,
+        @Bindable(defaultValue = "7d") Duration retention,
+        @Bindable(defaultValue = "10s") Duration shutdownGrace,
+        Retry retry) {
+
+    @ConfigurationProperties("retry")
+    public record Retry(
+            @Bindable(defaultValue = "2s") Duration initialDelay,
+            @Bindable(defaultValue = "2") double multiplier,
+            @Bindable(defaultValue = "60s") Duration maxDelay,
+            @Bindable(defaultValue = "1s") Duration jitterMin,
+            @Bindable(defaultValue = "5s") Duration jitterMax,
+            @Bindable(defaultValue = "20") int maxAttempts) {
+    }
+}

@@ -1,0 +1,25 @@
+package io.profilehub.outbox;
+
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+
+/** Waits for an asynchronous outcome, failing with a clear message when it never comes. */
+public final class Awaits {
+    private Awaits() {
+    }
+
+    public static void until(Duration timeout, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within " + timeout);
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+}
