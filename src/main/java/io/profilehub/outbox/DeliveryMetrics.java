@@ -27,6 +27,25 @@ public class DeliveryMetrics {
                 .increment(events);
     }
 
+    private final Map<String, OutboxRepository.Backlog> backlog = new ConcurrentHashMap<>();
+
+    /** Publishes the latest backlog reading; gauges are registered once per destination. */
+    public void backlog(Iterable<String> destinations, Map<String, OutboxRepository.Backlog> reading) {
+        for (String destination : destinations) {
+            OutboxRepository.Backlog value = reading.getOrDefault(destination, new OutboxRepository.Backlog(0, 0));
+            if (backlog.put(destination, value) == null) {
+                io.micrometer.core.instrument.Gauge.builder("profilehub.outbox.pending",
+                                () -> backlog.get(destination).pending())
+                        .description("Events waiting for delivery (pending or in flight)")
+                        .tag("destination", destination).register(registry);
+                io.micrometer.core.instrument.Gauge.builder("profilehub.outbox.oldest.pending.age",
+                                () -> backlog.get(destination).oldestAgeSeconds())
+                        .description("Age in seconds of the oldest event waiting for delivery")
+                        .baseUnit("seconds").tag("destination", destination).register(registry);
+            }
+        }
+    }
+
     public void latency(String destination, Duration commitToDelivery) {
         latencies.computeIfAbsent(destination, k -> Timer.builder("profilehub.delivery.latency")
                         .description("Time from the change's commit to the vendor's acceptance")

@@ -163,7 +163,8 @@ final class DestinationDispatcher {
         List<DeliveryPlan.Planned> deliveries = plan.deliveries();
         for (int from = 0; from < deliveries.size(); from += batch) {
             List<DeliveryPlan.Planned> chunk = deliveries.subList(from, Math.min(deliveries.size(), from + batch));
-            boolean leaseTooShort = Instant.now().plus(settings.timeout().multipliedBy(2)).isAfter(leaseEnds);
+            // The first request always fits (start-up checks lease > timeout); later ones only while the lease lasts.
+            boolean leaseTooShort = from > 0 && Instant.now().plus(settings.timeout()).plusSeconds(1).isAfter(leaseEnds);
             if (!running || paused || leaseTooShort) {
                 chunk.forEach(p -> p.events().forEach(e -> results.add(release(e, null))));
                 continue;

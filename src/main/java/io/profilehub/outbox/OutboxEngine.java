@@ -1,6 +1,7 @@
 package io.profilehub.outbox;
 
 import io.micronaut.context.annotation.Requires;
+import io.micronaut.context.exceptions.ConfigurationException;
 import io.micronaut.context.event.ShutdownEvent;
 import io.micronaut.context.event.StartupEvent;
 import io.micronaut.data.connection.jdbc.advice.DelegatingDataSource;
@@ -54,6 +55,11 @@ public class OutboxEngine {
             if (!settings.enabled()) {
                 continue;
             }
+            if (settings.timeout().plusSeconds(1).compareTo(deps.settings().lease()) > 0) {
+                throw new ConfigurationException("profilehub.outbox.lease (" + deps.settings().lease()
+                        + ") must be at least a second longer than profilehub.destinations." + settings.name()
+                        + ".timeout (" + settings.timeout() + ")");
+            }
             DestinationDispatcher dispatcher = new DestinationDispatcher(settings,
                     factories.get(settings.type()).create(settings), deps, instanceId);
             dispatchers.put(settings.name(), dispatcher);
@@ -85,6 +91,15 @@ public class OutboxEngine {
         if (purged > 0) {
             LOG.info("Purged {} delivered outbox events older than {}", purged, deps.settings().retention());
         }
+    }
+
+    @Scheduled(fixedDelay = "${profilehub.outbox.metrics-interval:15s}", initialDelay = "1s")
+    void publishBacklog() {
+        if (dispatchers.isEmpty() || stopped) {
+            return;
+        }
+        deps.metrics().backlog(dispatchers.keySet(),
+                deps.tx().executeRead(status -> deps.repository().backlog(status.getConnection())));
     }
 
     @EventListener

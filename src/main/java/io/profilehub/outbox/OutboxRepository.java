@@ -96,6 +96,25 @@ public class OutboxRepository {
              where status in ('delivered', 'cancelled') and finished_at < now() - ? * interval '1 millisecond'
             """;
 
+    private static final String BACKLOG = """
+            select destination, count(*), extract(epoch from now() - min(created_at))
+              from outbox_events where status in ('pending', 'in_flight') group by destination
+            """;
+
+    public record Backlog(long pending, double oldestAgeSeconds) {
+    }
+
+    /** Events waiting per destination across all workspaces, and the age of the oldest (for metrics). */
+    public java.util.Map<String, Backlog> backlog(Connection c) throws SQLException {
+        java.util.Map<String, Backlog> backlog = new java.util.HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(BACKLOG); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                backlog.put(rs.getString(1), new Backlog(rs.getLong(2), rs.getDouble(3)));
+            }
+        }
+        return backlog;
+    }
+
     public List<ClaimedEvent> claim(Connection c, String destination, int heads, int followers, Duration lease,
                                     String owner) throws SQLException {
         List<ClaimedEvent> claimed = new ArrayList<>();

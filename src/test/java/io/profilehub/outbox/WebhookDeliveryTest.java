@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-@MicronautTest
+@MicronautTest(transactional = false)
 class WebhookDeliveryTest extends ServiceTest {
     private static final String SECRET = "whsec-test-secret";
     private final WireMockServer hook = new WireMockServer(options().dynamicPort());

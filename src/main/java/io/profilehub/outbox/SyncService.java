@@ -1,0 +1,133 @@
+package io.profilehub.outbox;
+
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.transaction.TransactionOperations;
+import io.profilehub.destination.DestinationSettings;
+import io.profilehub.destination.Destinations;
+import io.profilehub.http.ProblemException;
+import io.profilehub.profile.ProfileIds;
+import jakarta.inject.Named;
+import jakarta.inject.Singleton;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+
+/** What operators can see and do with the outbox, always within their own workspace. */
+@Singleton
+public class SyncService {
+    private static final Logger LOG = LoggerFactory.getLogger(SyncService.class);
+    private static final int BACKFILL_PAGE = 1000;
+
+    private final TransactionOperations<Connection> tx;
+    private final SyncRepository repository;
+    private final DestinationStateRepository states;
+    private final Destinations destinations;
+    private final ExecutorService background;
+
+    public SyncService(TransactionOperations<Connection> tx, SyncRepository repository,
+                       DestinationStateRepository states, Destinations destinations,
+                       @Named(TaskExecutors.BLOCKING) ExecutorService background) {
+        this.tx = tx;
+        this.repository = repository;
+        this.states = states;
+        this.destinations = destinations;
+        this.background = background;
+    }
+
+    public DestinationSettings destination(String workspaceId, String name) {
+        return destinations.get(name).filter(d -> d.workspaces().isEmpty() || d.workspaces().contains(workspaceId))
+                .orElseThrow(() -> ProblemException.notFound("No destination named '" + name
+                        + "' serves this workspace; GET /sync/destinations lists them."));
+    }
+
+    public void setPaused(String workspaceId, String name, boolean paused) {
+        destination(workspaceId, name);
+        tx.executeWrite(status -> {
+            states.setPaused(status.getConnection(), name, paused, paused ? "paused by an operator" : null);
+            return null;
+        });
+    }
+
+    /** Puts dead letters back in the queue and wakes the destinations concerned. Returns how many. */
+    public int retryDead(String workspaceId, Long id, SyncRepository.DeadLetterFilter filter) {
+        return tx.executeWrite(status -> {
+            Connection c = status.getConnection();
+            List<String[]> retried = repository.retryDead(c, workspaceId, id, filter);
+            Set<String> woken = new LinkedHashSet<>();
+            for (String[] row : retried) {
+                if (woken.add(row[0])) {
+                    states.notifyDestination(c, row[0]);
+                }
+            }
+            return retried.size();
+        });
+    }
+
+    /** Starts enqueuing a full upsert of every profile for one destination, page by page, in the background. */
+    public SyncRepository.BackfillJob startBackfill(String workspaceId, String destination) {
+        DestinationSettings settings = destination(workspaceId, destination);
+        if (!settings.servesWorkspace(workspaceId)) {
+            throw new ProblemException(io.micronaut.http.HttpStatus.CONFLICT, "conflict",
+                    "Destination '" + destination + "' is disabled; enable it before backfilling.");
+        }
+        String jobId = ProfileIds.RandomTokens.of("bf_", 16);
+        tx.executeWrite(status -> {
+            repository.insertJob(status.getConnection(), workspaceId, jobId, destination);
+            return null;
+        });
+        background.execute(() -> runBackfill(workspaceId, jobId, destination));
+        return job(workspaceId, jobId);
+    }
+
+    private void runBackfill(String workspaceId, String jobId, String destination) {
+        long enqueued = 0;
+        String after = "";
+        try {
+            while (true) {
+                String from = after;
+                SyncRepository.BackfillPage page = tx.executeWrite(status ->
+                        repository.backfillPage(status.getConnection(), workspaceId, destination, from, BACKFILL_PAGE));
+                enqueued += page.enqueued();
+                if (page.enqueued() == 0) {
+                    break;
+                }
+                after = page.lastProfileId();
+                long total = enqueued;
+                String last = after;
+                tx.executeWrite(status -> {
+                    repository.updateJob(status.getConnection(), workspaceId, jobId, "running", total, last, null);
+                    return null;
+                });
+            }
+            long total = enqueued;
+            String last = after;
+            tx.executeWrite(status -> {
+                repository.updateJob(status.getConnection(), workspaceId, jobId, "completed", total, last, null);
+                return null;
+            });
+            LOG.info("Backfill {} of workspace {} to {} enqueued {} profiles", jobId, workspaceId, destination, enqueued);
+        } catch (RuntimeException e) {
+            LOG.warn("Backfill {} to {} failed after {} profiles: {}", jobId, destination, enqueued, e.toString());
+            long total = enqueued;
+            String last = after;
+            tx.executeWrite(status -> {
+                repository.updateJob(status.getConnection(), workspaceId, jobId, "failed", total, last,
+                        "stopped by " + e.getClass().getSimpleName() + "; start a new backfill");
+                return null;
+            });
+        }
+    }
+
+    public SyncRepository.BackfillJob job(String workspaceId, String jobId) {
+        SyncRepository.BackfillJob job = tx.executeRead(status -> repository.findJob(status.getConnection(), workspaceId, jobId));
+        if (job == null) {
+            throw ProblemException.notFound("No backfill with id " + jobId + " exists in this workspace.");
+        }
+        return job;
+    }
+}
