@@ -26,7 +26,11 @@ public class ProfileSearch {
     public static final int MAX_LIMIT = 100;
     private static final Pattern JSON_NUMBER = Pattern.compile("-?(0|[1-9]\\d*)(\\.\\d+)?([eE][+-]?\\d+)?");
 
-    public record Page(List<Profile> data, String nextPageToken, Map<String, Object> meta) {
+    /** nextPageToken is left out on the last page, as Attuitive does; meta keeps its nulls. */
+    public record Page(List<Profile> data,
+                       @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+                       String nextPageToken,
+                       Map<String, Object> meta) {
     }
 
     private final TransactionOperations<Connection> tx;
