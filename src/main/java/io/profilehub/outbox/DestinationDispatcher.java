@@ -1,5 +1,6 @@
 package io.profilehub.outbox;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import io.micronaut.transaction.TransactionOperations;
@@ -172,7 +173,7 @@ final class DestinationDispatcher {
             if (rateLimiter != null) {
                 RateLimiter.waitForPermission(rateLimiter);
             }
-            List<Outcome> outcomes = send(chunk.stream().map(DeliveryPlan.Planned::delivery).toList());
+            List<Outcome> outcomes = send(chunk.stream().map(p -> unsealed(p.delivery())).toList());
             for (int i = 0; i < chunk.size(); i++) {
                 Outcome outcome = outcomes.get(i);
                 results.addAll(settle(chunk.get(i), outcome));
@@ -258,6 +259,17 @@ final class DestinationDispatcher {
             }
         }
         return results;
+    }
+
+    /** Gives the connector the sealed locator of an erasure in the clear, in memory only. */
+    private Delivery unsealed(Delivery delivery) {
+        if (!delivery.event().has("sealed")) {
+            return delivery;
+        }
+        ObjectNode event = delivery.event().deepCopy();
+        ObjectNode locator = event.putObject("locator");
+        deps.sealer().unseal(event.remove("sealed").asText()).forEach(locator::put);
+        return new Delivery(delivery.workspaceId(), delivery.profileId(), delivery.kind(), event);
     }
 
     private static EventResult release(ClaimedEvent e, Outcome outcome) {

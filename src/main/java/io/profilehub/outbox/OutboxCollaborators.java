@@ -9,5 +9,5 @@ import java.sql.Connection;
 @Singleton
 record OutboxCollaborators(TransactionOperations<Connection> tx, OutboxRepository repository,
                            DestinationStateRepository states, RetryPolicy retry, OutboxSettings settings,
-                           DeliveryMetrics metrics) {
+                           DeliveryMetrics metrics, SealedFields sealer) {
 }

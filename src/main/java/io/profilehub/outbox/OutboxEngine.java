@@ -7,7 +7,7 @@ import io.micronaut.context.event.StartupEvent;
 import io.micronaut.data.connection.jdbc.advice.DelegatingDataSource;
 import io.micronaut.runtime.event.annotation.EventListener;
 import io.micronaut.scheduling.annotation.Scheduled;
-import io.profilehub.destination.ConnectorFactory;
+import io.profilehub.destination.ConnectorRegistry;
 import io.profilehub.destination.DestinationSettings;
 import io.profilehub.destination.Destinations;
 import io.profilehub.profile.ProfileIds;
@@ -18,10 +18,7 @@ import org.slf4j.LoggerFactory;
 
 import javax.sql.DataSource;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
-import java.util.stream.Collectors;
 
 /** Starts one dispatcher per enabled destination and the LISTEN connection that wakes them. */
 @Singleton
@@ -30,7 +27,7 @@ public class OutboxEngine {
     private static final Logger LOG = LoggerFactory.getLogger(OutboxEngine.class);
 
     private final Destinations destinations;
-    private final Map<String, ConnectorFactory> factories;
+    private final ConnectorRegistry connectors;
     private final OutboxCollaborators deps;
     private final DataSource dataSource;
     private final Map<String, DestinationDispatcher> dispatchers = new LinkedHashMap<>();
@@ -38,10 +35,10 @@ public class OutboxEngine {
     private OutboxListener listener;
     private volatile boolean stopped;
 
-    public OutboxEngine(Destinations destinations, List<ConnectorFactory> factories, OutboxCollaborators deps,
+    public OutboxEngine(Destinations destinations, ConnectorRegistry connectors, OutboxCollaborators deps,
                         DataSource dataSource) {
         this.destinations = destinations;
-        this.factories = factories.stream().collect(Collectors.toMap(ConnectorFactory::type, Function.identity()));
+        this.connectors = connectors;
         this.deps = deps;
         this.dataSource = DelegatingDataSource.unwrapDataSource(dataSource);
     }
@@ -61,7 +58,7 @@ public class OutboxEngine {
                         + ".timeout (" + settings.timeout() + ")");
             }
             DestinationDispatcher dispatcher = new DestinationDispatcher(settings,
-                    factories.get(settings.type()).create(settings), deps, instanceId);
+                    connectors.get(settings.name()).orElseThrow(), deps, instanceId);
             dispatchers.put(settings.name(), dispatcher);
         }
         if (dispatchers.isEmpty()) {

@@ -68,7 +68,10 @@ public class OutboxRepository {
             returning o.workspace_id, o.id, o.profile_id, o.kind, o.payload::text, o.attempts, o.created_at
             """;
 
-    /* Settles a whole claim in one round trip; a lease that expired and moved to another worker is left alone. */
+    /*
+     * Settles a whole claim in one round trip; a lease that expired and moved to another worker is left alone.
+     * A delivered event drops its sealed fields; a connector's result word (erasures) is kept with its note.
+     */
     private static final String SETTLE = """
             update outbox_events o
                set status = u.status,
@@ -78,8 +81,9 @@ public class OutboxRepository {
                    lease_until = null, lease_owner = null,
                    last_status = coalesce(u.http_status, o.last_status),
                    last_error = case when u.status = 'delivered' then null else coalesce(u.error, o.last_error) end,
-                   payload = case when u.result is null then o.payload
-                                  else o.payload || jsonb_build_object('result', u.result) end
+                   payload = (case when u.status = 'delivered' then o.payload - 'sealed' else o.payload end)
+                             || case when u.result is null then '{}'::jsonb
+                                     else jsonb_build_object('result', u.result, 'note', u.error) end
               from unnest(?::text[], ?::bigint[], ?::text[], ?::int[], ?::timestamptz[], ?::int[], ?::text[], ?::text[])
                    as u(workspace_id, id, status, failed, available_at, http_status, error, result)
              where o.workspace_id = u.workspace_id and o.id = u.id

@@ -9,7 +9,6 @@ import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MutableHttpResponse;
 import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;
-import io.micronaut.http.annotation.Delete;
 import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.Header;
 import io.micronaut.http.annotation.PathVariable;
@@ -93,16 +92,6 @@ public class ProfileController {
         ObjectNode traits = JsonInput.optionalObject(json, "traits", "");
         Profile profile = profiles.update(caller.workspaceId(), userId, null, traits, expectedVersion(ifMatch));
         return withETag(HttpResponse.ok(profile), profile);
-    }
-
-    @Delete("/identify/{userId}")
-    @RequiresScope(Scope.PROFILES_DELETE)
-    public HttpResponse<?> delete(Caller caller, @PathVariable String userId) {
-        ProfileIds.require(userId);
-        if (!profiles.delete(caller.workspaceId(), userId)) {
-            throw notFound(userId);
-        }
-        return HttpResponse.noContent();
     }
 
     static ProblemException notFound(String userId) {

@@ -11,7 +11,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -124,26 +123,7 @@ public class ProfileRepository {
             select (select count(*) from missing) as wanted, (select count(*) from claimed) as claimed
             """;
 
-    private static final String DELETE = """
-            with deleted as (
-                delete from profiles where workspace_id = ? and id = ?
-                returning workspace_id, id, version
-            ), keys as (
-                delete from identity_keys k using deleted d
-                 where k.workspace_id = d.workspace_id and k.profile_id = d.id
-            ), retired as (
-                insert into retired_profile_ids (workspace_id, id) select workspace_id, id from deleted
-            ), events as (
-                insert into outbox_events (workspace_id, destination, profile_id, kind, profile_version, payload)
-                select d.workspace_id, t.name, d.id, 'delete', d.version + 1,
-                       jsonb_build_object('type', 'profile.delete', 'profileId', d.id, 'workspaceId', d.workspace_id,
-                                          'version', d.version + 1, 'occurredAt', clock_timestamp())
-                  from deleted d cross join unnest(?::text[]) as t(name)
-            )
-            select count(*) from deleted
-            """;
 
-    private static final String IS_RETIRED = "select 1 from retired_profile_ids where workspace_id = ? and id = ?";
 
     public Optional<Profile> find(Connection c, String workspaceId, String id) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(FIND)) {
@@ -237,28 +217,6 @@ public class ProfileRepository {
         }
     }
 
-    public boolean delete(Connection c, String workspaceId, String id, List<String> destinations) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(DELETE)) {
-            ps.setString(1, workspaceId);
-            ps.setString(2, id);
-            ps.setArray(3, c.createArrayOf("text", destinations.toArray()));
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1) > 0;
-            }
-        }
-    }
-
-    public boolean isRetired(Connection c, String workspaceId, String id) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(IS_RETIRED)) {
-            ps.setString(1, workspaceId);
-            ps.setString(2, id);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next();
-            }
-        }
-    }
-
     static Profile read(ResultSet rs) throws SQLException {
         return new Profile(rs.getString(1), rs.getString(2), object(rs.getString(3)), object(rs.getString(4)),
                 iso(rs.getTimestamp(5)), iso(rs.getTimestamp(6)), rs.getLong(7));
@@ -280,7 +238,4 @@ public class ProfileRepository {
         return node == null ? "{}" : node.toString();
     }
 
-    static List<String> list(String... values) {
-        return new ArrayList<>(List.of(values));
-    }
 }

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.transaction.TransactionOperations;
 import io.profilehub.destination.Destinations;
+import io.profilehub.erasure.ErasureRepository;
+import io.profilehub.erasure.Suppressions;
 import io.profilehub.http.ProblemException;
 import jakarta.inject.Singleton;
 
@@ -31,9 +33,14 @@ public class ProfileService {
     private final ProfileRepository repository;
     private final IdentityKeys identityKeys;
     private final Destinations destinations;
+    private final Suppressions suppressions;
+    private final ErasureRepository erasures;
 
     public ProfileService(TransactionOperations<Connection> tx, ProfileRepository repository,
-                          IdentityKeys identityKeys, Destinations destinations) {
+                          IdentityKeys identityKeys, Destinations destinations, Suppressions suppressions,
+                          ErasureRepository erasures) {
+        this.suppressions = suppressions;
+        this.erasures = erasures;
         this.tx = tx;
         this.repository = repository;
         this.identityKeys = identityKeys;
@@ -79,12 +86,27 @@ public class ProfileService {
             String id = profiles.iterator().next();
             return new Identified(mergeInto(c, workspaceId, id, identifiers, traits, null, targets), false);
         }
+        refuseSuppressed(c, workspaceId, keys);
         ProfileRepository.Created created = repository.create(c, workspaceId, ProfileIds.generate(), identifiers,
                 traits, keys, targets);
         if (!created.allKeysClaimed()) {
             throw new LostRace(); // a concurrent request claimed a value first: roll back, resolve again
         }
         return new Identified(created.profile(), true);
+    }
+
+    /** A person who asked to be forgotten with suppression is not created again by a late retry. */
+    private void refuseSuppressed(Connection c, String workspaceId, List<IdentityKey> keys) throws SQLException {
+        if (keys.isEmpty()) {
+            return;
+        }
+        List<String> hashes = keys.stream().map(k -> suppressions.hash(workspaceId, k)).toList();
+        List<String> hits = erasures.suppressed(c, workspaceId, hashes);
+        if (!hits.isEmpty()) {
+            throw ProblemException.conflict("These identifiers belong to a person who was erased and asked not to "
+                    + "be re-created; nothing was written. An admin can lift the suppression with "
+                    + "DELETE /suppressions/{hash}.", Map.of("suppressions", hits));
+        }
     }
 
     /** POST /identify/{id} and /track/{id}: merge patches into an existing profile. */
@@ -127,8 +149,4 @@ public class ProfileService {
         }
     }
 
-    public boolean delete(String workspaceId, String id) {
-        return tx.executeWrite(status -> repository.delete(status.getConnection(), workspaceId, id,
-                destinations.namesFor(workspaceId)));
-    }
 }

@@ -89,10 +89,10 @@ class WebhookDeliveryTest extends ServiceTest {
     void deleteEventCarriesOnlyTheId() {
         String id = api().post("/identify", "{\"identifiers\":{\"email\":\"del@example.com\"}}").json().get("id").asText();
         Awaits.until(Duration.ofSeconds(10), () -> requestsFor(id).size() == 1);
-        assertEquals(204, api().delete("/identify/" + id).status());
+        assertEquals(202, api().delete("/identify/" + id).status());
         Awaits.until(Duration.ofSeconds(10), () -> requestsFor(id).size() == 2);
         JsonNode delete = Api.json(requestsFor(id).get(1).getBodyAsString());
-        assertEquals("profile.delete", delete.get("type").asText());
+        assertEquals("profile.erase", delete.get("type").asText());
         assertFalse(delete.toString().contains("del@example.com"));
     }
 

@@ -1,0 +1,199 @@
+package io.profilehub.erasure;
+
+import jakarta.inject.Singleton;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The SQL of erasure: one statement deletes the person here and queues their erasure everywhere. */
+@Singleton
+public class ErasureRepository {
+    public record Target(String identifiersJson, long version) {
+    }
+
+    private static final String LOCK = """
+            select identifiers::text, version from profiles where workspace_id = ? and id = ? for update
+            """;
+
+    /*
+     * Deletes the profile, its key values and its id for good; cancels and scrubs its queued upserts (in-flight
+     * ones finish first, and the erasure queues behind them); scrubs the payloads and vendor answers of its past
+     * events; records the erasure; and queues one erasure event per destination.
+     */
+    private static final String ERASE = """
+            with gone as (
+                delete from profiles where workspace_id = ? and id = ? returning workspace_id, id, version
+            ), keys as (
+                delete from identity_keys k using gone g
+                 where k.workspace_id = g.workspace_id and k.profile_id = g.id
+            ), retired as (
+                insert into retired_profile_ids (workspace_id, id) select workspace_id, id from gone
+            ), cancelled as (
+                update outbox_events o
+                   set status = 'cancelled', finished_at = now(), payload = '{"scrubbed":true}'::jsonb,
+                       last_error = 'cancelled: the user was erased'
+                  from gone g
+                 where o.workspace_id = g.workspace_id and o.profile_id = g.id and o.kind = 'upsert'
+                   and o.status = 'pending'
+            ), scrubbed as (
+                update outbox_events o
+                   set payload = '{"scrubbed":true}'::jsonb, last_error = null
+                  from gone g
+                 where o.workspace_id = g.workspace_id and o.profile_id = g.id and o.kind = 'upsert'
+                   and o.status in ('delivered', 'dead', 'cancelled')
+            ), record as (
+                insert into erasures (workspace_id, user_id, suppressed, status, completed_at)
+                select workspace_id, id, ?,
+                       case when cardinality(?::text[]) = 0 then 'completed' else 'in_progress' end,
+                       case when cardinality(?::text[]) = 0 then now() end
+                  from gone
+            ), per_destination as (
+                insert into erasure_destinations (workspace_id, user_id, destination)
+                select g.workspace_id, g.id, d.name from gone g cross join unnest(?::text[]) as d(name)
+            ), events as (
+                insert into outbox_events (workspace_id, destination, profile_id, kind, profile_version, payload)
+                select g.workspace_id, d.name, g.id, 'delete', g.version + 1,
+                       d.payload::jsonb || jsonb_build_object('version', g.version + 1, 'occurredAt', clock_timestamp())
+                  from gone g cross join unnest(?::text[], ?::text[]) as d(name, payload)
+            ), suppressed as (
+                insert into suppressions (workspace_id, hash, key_name)
+                select g.workspace_id, s.hash, s.key_name from gone g cross join unnest(?::text[], ?::text[]) as s(hash, key_name)
+                on conflict do nothing
+            )
+            select count(*) from gone
+            """;
+
+    private static final String RECORDS = """
+            select e.user_id, e.requested_at, e.status, e.suppressed, e.completed_at,
+                   d.destination, d.status, d.detail, d.last_status, d.updated_at
+              from erasures e
+              left join erasure_destinations d on d.workspace_id = e.workspace_id and d.user_id = e.user_id
+             where e.workspace_id = ? and e.user_id = any(?::text[])
+             order by e.requested_at, e.user_id, d.destination
+            """;
+
+    private static final String OPEN = """
+            select user_id from erasures
+             where workspace_id = ? and status = ? and user_id > ?
+             order by user_id limit ?
+            """;
+
+    private static final String LIFT = "delete from suppressions where workspace_id = ? and hash = ?";
+    private static final String SUPPRESSED = """
+            select hash from suppressions where workspace_id = ? and hash = any(?::text[])
+            """;
+
+    public Optional<Target> lock(Connection c, String workspaceId, String userId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(LOCK)) {
+            ps.setString(1, workspaceId);
+            ps.setString(2, userId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(new Target(rs.getString(1), rs.getLong(2))) : Optional.empty();
+            }
+        }
+    }
+
+    public record Erasure(List<String> destinations, List<String> payloads, List<String> hashes, List<String> hashKeys,
+                          boolean suppress) {
+    }
+
+    public boolean erase(Connection c, String workspaceId, String userId, Erasure erasure) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(ERASE)) {
+            String[] names = erasure.destinations().toArray(String[]::new);
+            ps.setString(1, workspaceId);
+            ps.setString(2, userId);
+            ps.setBoolean(3, erasure.suppress());
+            ps.setArray(4, c.createArrayOf("text", names));
+            ps.setArray(5, c.createArrayOf("text", names));
+            ps.setArray(6, c.createArrayOf("text", names));
+            ps.setArray(7, c.createArrayOf("text", names));
+            ps.setArray(8, c.createArrayOf("text", erasure.payloads().toArray()));
+            ps.setArray(9, c.createArrayOf("text", erasure.hashes().toArray()));
+            ps.setArray(10, c.createArrayOf("text", erasure.hashKeys().toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1) > 0;
+            }
+        }
+    }
+
+    public List<ErasureRecord> records(Connection c, String workspaceId, List<String> userIds) throws SQLException {
+        Map<String, ErasureRecord> records = new LinkedHashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(RECORDS)) {
+            ps.setString(1, workspaceId);
+            ps.setArray(2, c.createArrayOf("text", userIds.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String userId = rs.getString(1);
+                    ErasureRecord record = records.computeIfAbsent(userId, id -> {
+                        try {
+                            return new ErasureRecord(id, iso(rs.getTimestamp(2)), rs.getString(3), rs.getBoolean(4),
+                                    iso(rs.getTimestamp(5)), new ArrayList<>());
+                        } catch (SQLException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    });
+                    if (rs.getString(6) != null) {
+                        record.destinations().add(new ErasureRecord.DestinationStatus(rs.getString(6), rs.getString(7),
+                                rs.getString(8), (Integer) rs.getObject(9), iso(rs.getTimestamp(10))));
+                    }
+                }
+            }
+        }
+        return new ArrayList<>(records.values());
+    }
+
+    public List<String> open(Connection c, String workspaceId, String status, String afterUserId, int limit)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(OPEN)) {
+            ps.setString(1, workspaceId);
+            ps.setString(2, status);
+            ps.setString(3, afterUserId);
+            ps.setInt(4, limit);
+            List<String> ids = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    ids.add(rs.getString(1));
+                }
+            }
+            return ids;
+        }
+    }
+
+    public boolean lift(Connection c, String workspaceId, String hash) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(LIFT)) {
+            ps.setString(1, workspaceId);
+            ps.setString(2, hash);
+            return ps.executeUpdate() > 0;
+        }
+    }
+
+    public List<String> suppressed(Connection c, String workspaceId, List<String> hashes) throws SQLException {
+        List<String> hits = new ArrayList<>();
+        if (hashes.isEmpty()) {
+            return hits;
+        }
+        try (PreparedStatement ps = c.prepareStatement(SUPPRESSED)) {
+            ps.setString(1, workspaceId);
+            ps.setArray(2, c.createArrayOf("text", hashes.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    hits.add(rs.getString(1));
+                }
+            }
+        }
+        return hits;
+    }
+
+    private static String iso(Timestamp ts) {
+        return ts == null ? null : ts.toInstant().toString();
+    }
+}

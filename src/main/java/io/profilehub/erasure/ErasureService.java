@@ -1,0 +1,123 @@
+package io.profilehub.erasure;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micronaut.transaction.TransactionOperations;
+import io.profilehub.destination.Connector;
+import io.profilehub.destination.ConnectorRegistry;
+import io.profilehub.destination.Destinations;
+import io.profilehub.http.JsonInput;
+import io.profilehub.http.ProblemException;
+import io.profilehub.outbox.SealedFields;
+import io.profilehub.profile.IdentityKey;
+import io.profilehub.profile.IdentityKeys;
+import jakarta.inject.Singleton;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Forgets a user: here in one transaction, and at every destination through erasure events that queue behind
+ * whatever was already in flight for the user.
+ */
+@Singleton
+public class ErasureService {
+    private final TransactionOperations<Connection> tx;
+    private final ErasureRepository repository;
+    private final Destinations destinations;
+    private final ConnectorRegistry connectors;
+    private final SealedFields sealer;
+    private final IdentityKeys identityKeys;
+    private final Suppressions suppressions;
+
+    public ErasureService(TransactionOperations<Connection> tx, ErasureRepository repository,
+                          Destinations destinations, ConnectorRegistry connectors, SealedFields sealer,
+                          IdentityKeys identityKeys, Suppressions suppressions) {
+        this.tx = tx;
+        this.repository = repository;
+        this.destinations = destinations;
+        this.connectors = connectors;
+        this.sealer = sealer;
+        this.identityKeys = identityKeys;
+        this.suppressions = suppressions;
+    }
+
+    /** Erases the user, or returns the existing record when it already was; empty when the id never existed. */
+    public Optional<ErasureRecord> erase(String workspaceId, String userId, boolean suppress) {
+        return tx.executeWrite(status -> {
+            Connection c = status.getConnection();
+            Optional<ErasureRepository.Target> target = repository.lock(c, workspaceId, userId);
+            if (target.isPresent()) {
+                repository.erase(c, workspaceId, userId, plan(workspaceId, userId, target.get(), suppress));
+            }
+            return record(c, workspaceId, userId);
+        });
+    }
+
+    private ErasureRepository.Erasure plan(String workspaceId, String userId, ErasureRepository.Target target,
+                                           boolean suppress) throws SQLException {
+        ObjectNode identifiers;
+        try {
+            identifiers = (ObjectNode) JsonInput.MAPPER.readTree(target.identifiersJson());
+        } catch (Exception e) {
+            throw new SQLException("stored identifiers are not JSON", e);
+        }
+        List<String> names = destinations.namesFor(workspaceId);
+        List<String> payloads = new ArrayList<>();
+        for (String name : names) {
+            ObjectNode event = JsonInput.MAPPER.createObjectNode()
+                    .put("type", "profile.erase").put("profileId", userId).put("workspaceId", workspaceId);
+            Map<String, String> locator = connectors.get(name).map(conn -> locator(conn, userId, identifiers))
+                    .orElse(Map.of());
+            if (!locator.isEmpty()) {
+                event.put("sealed", sealer.seal(locator));
+            }
+            payloads.add(event.toString());
+        }
+        List<String> hashes = new ArrayList<>();
+        List<String> hashKeys = new ArrayList<>();
+        if (suppress) {
+            for (IdentityKey key : identityKeys.extract(identifiers)) {
+                hashes.add(suppressions.hash(workspaceId, key));
+                hashKeys.add(key.name());
+            }
+        }
+        return new ErasureRepository.Erasure(names, payloads, hashes, hashKeys, suppress);
+    }
+
+    private static Map<String, String> locator(Connector connector, String userId, ObjectNode identifiers) {
+        return connector.erasureLocator(userId, identifiers);
+    }
+
+    public Optional<ErasureRecord> find(String workspaceId, String userId) {
+        return tx.executeRead(status -> record(status.getConnection(), workspaceId, userId));
+    }
+
+    public record Page(List<ErasureRecord> data, String nextAfter) {
+    }
+
+    public Page open(String workspaceId, String statusFilter, String after, int limit) {
+        return tx.executeRead(status -> {
+            Connection c = status.getConnection();
+            List<String> ids = repository.open(c, workspaceId, statusFilter, after == null ? "" : after, limit + 1);
+            boolean more = ids.size() > limit;
+            List<String> page = more ? ids.subList(0, limit) : ids;
+            List<ErasureRecord> records = page.isEmpty() ? List.of() : repository.records(c, workspaceId, page);
+            return new Page(records, more ? page.get(page.size() - 1) : null);
+        });
+    }
+
+    public void lift(String workspaceId, String hash) {
+        boolean lifted = tx.executeWrite(status -> repository.lift(status.getConnection(), workspaceId, hash));
+        if (!lifted) {
+            throw ProblemException.notFound("No suppression with hash " + hash + " exists in this workspace.");
+        }
+    }
+
+    private Optional<ErasureRecord> record(Connection c, String workspaceId, String userId) throws SQLException {
+        return repository.records(c, workspaceId, List.of(userId)).stream().findFirst();
+    }
+}
