@@ -163,16 +163,18 @@ class ErasureTest extends ServiceTest {
     }
 
     @Test
-    void bulkErasesAThousandIds() {
+    void bulkErasesAThousandIds() throws Exception {
         List<String> ids = new ArrayList<>();
-        StringBuilder batch = new StringBuilder();
-        for (int i = 0; i < 1000; i++) {
-            batch.append(i == 0 ? "" : ",").append("{\"identifiers\":{\"bulk\":\"b").append(i).append("\"}}");
-        }
-        // Create through the single endpoint (the batch endpoint may not exist everywhere this test runs).
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        List<java.util.concurrent.Future<String>> created = new ArrayList<>();
         for (int i = 0; i < 998; i++) {
-            ids.add(create("{\"identifiers\":{\"bulkErase\":\"b" + i + "\"}}"));
+            String body = "{\"identifiers\":{\"bulkErase\":\"b" + i + "\"}}";
+            created.add(pool.submit(() -> create(body)));
         }
+        for (var f : created) {
+            ids.add(f.get());
+        }
+        pool.shutdown();
         ids.add("usr_9999999999999999");
         ids.add("not-an-id");
         StringBuilder body = new StringBuilder("{\"userIds\":[");
