@@ -24,9 +24,11 @@ import java.util.Optional;
 @ServerFilter(ServerFilter.MATCH_ALL_PATTERN)
 public class ApiKeyAuthFilter {
     private final ApiKeys apiKeys;
+    private final RateLimits rateLimits;
 
-    public ApiKeyAuthFilter(ApiKeys apiKeys) {
+    public ApiKeyAuthFilter(ApiKeys apiKeys, RateLimits rateLimits) {
         this.apiKeys = apiKeys;
+        this.rateLimits = rateLimits;
     }
 
     @RequestFilter
@@ -51,6 +53,12 @@ public class ApiKeyAuthFilter {
         if (!caller.get().has(needed)) {
             return Problems.response(new ProblemException(HttpStatus.FORBIDDEN, "forbidden",
                     "This API key lacks the '" + needed.value() + "' scope this endpoint needs."));
+        }
+        Long wait = rateLimits.check(caller.get().keyId());
+        if (wait != null) {
+            return Problems.response(new ProblemException(HttpStatus.TOO_MANY_REQUESTS, "too-many-requests",
+                    "This API key sent more requests than its limit allows; retry in " + wait + " s.", Map.of(),
+                    Map.of(HttpHeaders.RETRY_AFTER, String.valueOf(wait))));
         }
         request.setAttribute(Caller.ATTRIBUTE, caller.get());
         return null;

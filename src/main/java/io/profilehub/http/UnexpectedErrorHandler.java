@@ -1,0 +1,68 @@
+package io.profilehub.http;
+
+import io.micronaut.http.HttpRequest;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.HttpStatus;
+import io.micronaut.http.annotation.Produces;
+import io.micronaut.http.server.exceptions.ExceptionHandler;
+import jakarta.inject.Singleton;
+import org.postgresql.util.PSQLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.ConnectException;
+import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLTransientConnectionException;
+import java.util.Map;
+
+/**
+ * Whatever no other handler claims. A database that cannot be reached is the client's cue to retry (503 with
+ * Retry-After), not a server bug; anything else is a 500 whose details stay in the log, never in the answer.
+ */
+@Produces(Problems.MEDIA_TYPE)
+@Singleton
+public class UnexpectedErrorHandler implements ExceptionHandler<RuntimeException, HttpResponse<?>> {
+    private static final Logger LOG = LoggerFactory.getLogger(UnexpectedErrorHandler.class);
+
+    @Override
+    public HttpResponse<?> handle(HttpRequest request, RuntimeException exception) {
+        if (databaseUnavailable(exception)) {
+            LOG.warn("{} {}: database unavailable ({})", request.getMethodName(), request.getPath(), rootMessage(exception));
+            return Problems.response(new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, "database-unavailable",
+                    "The database cannot be reached right now; nothing was written. Retry shortly.", Map.of(),
+                    Map.of("Retry-After", "5")));
+        }
+        LOG.error("{} {} failed", request.getMethodName(), request.getPath(), exception);
+        return Problems.response(new ProblemException(HttpStatus.INTERNAL_SERVER_ERROR, "internal-error",
+                "The server could not complete the request; it has been logged."));
+    }
+
+    static boolean databaseUnavailable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SQLTransientConnectionException || t instanceof SQLNonTransientConnectionException
+                    || t instanceof ConnectException) {
+                return true;
+            }
+            if (t instanceof SQLException sql && sql.getSQLState() != null) {
+                String state = sql.getSQLState();
+                // 08: connection exception; 57P01-57P03: the server is shutting down or starting.
+                if (state.startsWith("08") || state.startsWith("57P")) {
+                    return true;
+                }
+            }
+            if (t instanceof PSQLException && t.getMessage() != null && t.getMessage().contains("I/O error")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getClass().getSimpleName() + ": " + root.getMessage();
+    }
+}
