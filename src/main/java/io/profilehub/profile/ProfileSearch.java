@@ -1,5 +1,6 @@
 package io.profilehub.profile;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micronaut.http.HttpParameters;
@@ -26,7 +27,9 @@ public class ProfileSearch {
     public static final int MAX_LIMIT = 100;
     private static final Pattern JSON_NUMBER = Pattern.compile("-?(0|[1-9]\\d*)(\\.\\d+)?([eE][+-]?\\d+)?");
 
-    public record Page(List<Profile> data, String nextPageToken, Map<String, Object> meta) {
+    /** The token is left out on the last page (the meta URLs stay, as null), as the issue specifies. */
+    public record Page(List<Profile> data, @JsonInclude(JsonInclude.Include.NON_NULL) String nextPageToken,
+                       Map<String, Object> meta) {
     }
 
     private final TransactionOperations<Connection> tx;
