@@ -13,6 +13,7 @@ import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpStatus;
 
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.util.Iterator;
 import java.util.Map;
 
@@ -24,6 +25,9 @@ public final class JsonInput {
     public static final int MAX_DEPTH = 32;
     public static final int MAX_KEY_LENGTH = 256;
     public static final int MAX_BODY_BYTES = 1024 * 1024;
+    /* PostgreSQL numeric: up to 131072 digits before the decimal point, up to 16383 after. */
+    public static final int MAX_INTEGER_DIGITS = 131072;
+    public static final int MAX_FRACTION_DIGITS = 16383;
 
     public static final ObjectMapper MAPPER = JsonMapper.builder()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
@@ -126,6 +130,20 @@ public final class JsonInput {
             }
         } else if (node.isTextual() && node.textValue().indexOf('\u0000') >= 0) {
             throw ProblemException.badRequest("'" + path + "' contains the character U+0000, which cannot be stored.");
+        } else if (node.isNumber() && !storableNumber(node.decimalValue())) {
+            throw ProblemException.badRequest("'" + path + "' is a number out of the range that can be stored: at most "
+                    + MAX_INTEGER_DIGITS + " digits before the decimal point and " + MAX_FRACTION_DIGITS + " after.");
         }
+    }
+
+    /**
+     * Whether PostgreSQL's numeric, which holds jsonb numbers, can store the value; beyond it the write fails in the
+     * database ("value overflows numeric format"), which would be a 500.
+     */
+    public static boolean storableNumber(BigDecimal number) {
+        if (number.scale() > MAX_FRACTION_DIGITS) {
+            return false;
+        }
+        return number.signum() == 0 || number.precision() - number.scale() <= MAX_INTEGER_DIGITS;
     }
 }
