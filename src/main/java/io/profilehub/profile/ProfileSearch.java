@@ -136,8 +136,9 @@ public class ProfileSearch {
     }
 
     /**
-     * The number the text spells, or null when PostgreSQL could not hold it: no stored number can equal such a
-     * value, and casting it to jsonb would fail as a 500 (as would BigDecimal itself past an int exponent).
+     * The number the text spells, or null when it could not be stored: no stored number can equal such a value,
+     * and casting one beyond PostgreSQL's range to jsonb would fail as a 500 (as would BigDecimal itself past an
+     * int exponent).
      */
     private static BigDecimal storableNumber(String value) {
         try {
