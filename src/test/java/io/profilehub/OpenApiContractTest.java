@@ -141,6 +141,7 @@ class OpenApiContractTest extends ServiceTest {
         expect(200, call("GET", "/identify", null));
 
         expect(400, call("GET", "/identify?limit=0", null));
+        expect(413, call("GET", "/identify?k=" + "v".repeat(5000), null));
         expect(401, as(null).get("/identify"), "GET", "/identify", null);
         expect(403, as(writerKey).get("/identify"), "GET", "/identify", null);
     }
