@@ -9,6 +9,9 @@ import java.util.List;
 
 /** Reads the test database directly, to see what a request really wrote (or didn't). Tables are in schema profilehub. */
 public final class Rows {
+    /* One connection for the whole run: tests take footprints around nearly every request. */
+    private static Connection connection;
+
     private Rows() {
     }
 
@@ -17,8 +20,8 @@ public final class Rows {
         return Long.parseLong(values.get(0));
     }
 
-    public static List<String> strings(String sql, Object... params) {
-        try (Connection c = TestDatabase.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
+    public static synchronized List<String> strings(String sql, Object... params) {
+        try (PreparedStatement ps = connection().prepareStatement(sql)) {
             for (int i = 0; i < params.length; i++) {
                 ps.setObject(i + 1, params[i]);
             }
@@ -32,6 +35,13 @@ public final class Rows {
         } catch (SQLException e) {
             throw new IllegalStateException(sql + ": " + e.getMessage(), e);
         }
+    }
+
+    private static Connection connection() throws SQLException {
+        if (connection == null || connection.isClosed()) {
+            connection = TestDatabase.connect();
+        }
+        return connection;
     }
 
     /**
