@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
@@ -217,7 +218,7 @@ class BadInputApiTest extends ServiceTest {
         assertProblem(api().get("/identify?k=" + "v".repeat(5000)), 413, "URL");
         assertProblem(api().get("/identify?name..last=x"), 400, "name.last");
         assertProblem(api().get("/identify?.x=1"), 400, "not a valid identifier path");
-        assertProblem(api().get("/identify?" + String.join(".", java.util.Collections.nCopies(33, "a")) + "=1"), 400,
+        assertProblem(api().get("/identify?" + String.join(".", Collections.nCopies(33, "a")) + "=1"), 400,
                 "nested deeper than 32");
         assertProblem(api().get("/identify?pageToken=not-a-token"), 400, "'pageToken'");
     }
