@@ -1,6 +1,5 @@
 package io.profilehub.profile;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micronaut.http.HttpParameters;
@@ -27,8 +26,10 @@ public class ProfileSearch {
     public static final int MAX_LIMIT = 100;
     private static final Pattern JSON_NUMBER = Pattern.compile("-?(0|[1-9]\\d*)(\\.\\d+)?([eE][+-]?\\d+)?");
 
-    /** The token is left out on the last page (the meta URLs stay, as null), as the issue specifies. */
-    public record Page(List<Profile> data, @JsonInclude(JsonInclude.Include.NON_NULL) String nextPageToken,
+    /** nextPageToken is left out on the last page, as Attuitive does; meta keeps its nulls. */
+    public record Page(List<Profile> data,
+                       @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+                       String nextPageToken,
                        Map<String, Object> meta) {
     }
 
