@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * answer (status documented for the operation, content type, headers, body schema) against
  * openapi/profilehub.yaml. The last test fails if the spec documents an answer that no test produced.
  */
-@MicronautTest
+@MicronautTest(transactional = false)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class OpenApiContractTest extends ServiceTest {
     private static final String JSON = "application/json";

@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** API keys: scopes per endpoint, 401s, revocation, key management, and isolation between workspaces. */
-@MicronautTest
+@MicronautTest(transactional = false)
 class AuthApiTest extends ServiceTest {
     private static final List<String> SCOPES = List.of("profiles:read", "profiles:write", "profiles:delete", "admin");
 

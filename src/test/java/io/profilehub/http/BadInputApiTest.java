@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
  * Every way a request can be wrong gets its 4xx as problem+json with a detail that says what to fix, and writes
  * nothing: the workspace's rows (profiles, versions, identity keys, API keys, outbox) are the same afterwards.
  */
-@MicronautTest
+@MicronautTest(transactional = false)
 class BadInputApiTest extends ServiceTest {
     private static final String JSON = "application/json";
     private static final String ID_FORM = "usr_[A-Za-z0-9]{16}";

@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /** GET /identify: filters, matching rules, keyset pagination, page links and page tokens. */
-@MicronautTest
+@MicronautTest(transactional = false)
 class SearchApiTest extends ServiceTest {
     private final String otherWorkspace = "ws_other_" + UUID.randomUUID().toString().substring(0, 8);
     private final String otherKey = "phk_other_" + UUID.randomUUID().toString().replace("-", "");
