@@ -19,11 +19,15 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /** Key management within the caller's own workspace. */
 @Controller("/admin/api-keys")
 @RequiresScope(Scope.ADMIN)
 public class ApiKeyController {
+    /* Issued ids are key_ and 16 letters or digits; bootstrap ids key_ and 16 hex digits. */
+    private static final Pattern KEY_ID = Pattern.compile("key_[A-Za-z0-9]{16}");
+
     private final ApiKeys apiKeys;
 
     public ApiKeyController(ApiKeys apiKeys) {
@@ -36,6 +40,10 @@ public class ApiKeyController {
         JsonNode name = json.get("name");
         if (name == null || !name.isTextual() || name.textValue().isBlank() || name.textValue().length() > 200) {
             throw ProblemException.badRequest("'name' must be a non-empty string of at most 200 characters.");
+        }
+        if (name.textValue().indexOf('\u0000') >= 0) {
+            // PostgreSQL text cannot hold U+0000: the insert would fail as a 500.
+            throw ProblemException.badRequest("'name' contains the character U+0000, which cannot be stored.");
         }
         JsonNode scopesNode = json.get("scopes");
         if (scopesNode == null || !scopesNode.isArray() || scopesNode.isEmpty()) {
@@ -63,6 +71,12 @@ public class ApiKeyController {
 
     @Delete("/{id}")
     public HttpResponse<?> revoke(Caller caller, @PathVariable String id) {
+        if (!KEY_ID.matcher(id).matches()) {
+            // Checked before the query: an id with U+0000 would otherwise fail in PostgreSQL as a 500.
+            String shown = id.replace('\u0000', '?');
+            throw ProblemException.badRequest("'" + (shown.length() > 40 ? shown.substring(0, 40) + "…" : shown)
+                    + "' is not an API key id; ids have the form key_[A-Za-z0-9]{16}.");
+        }
         if (!apiKeys.revoke(caller.workspaceId(), id)) {
             throw ProblemException.notFound("No active API key with id " + id + " exists in this workspace.");
         }

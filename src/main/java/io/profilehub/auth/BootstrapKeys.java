@@ -43,8 +43,7 @@ public class BootstrapKeys {
                 if (key.isEmpty() || space.isEmpty()) {
                     throw new ConfigurationException("each profilehub.bootstrap.keys entry needs a workspace and a key");
                 }
-                Set<String> scopes = entry.get("scopes") instanceof List<?> listed && !listed.isEmpty()
-                        ? listed.stream().map(Object::toString).collect(Collectors.toSet()) : all;
+                Set<String> scopes = scopes(entry.get("scopes"), all);
                 for (String scope : scopes) {
                     if (Scope.of(scope).isEmpty()) {
                         throw new ConfigurationException("profilehub.bootstrap.keys: unknown scope '" + scope
@@ -58,5 +57,23 @@ public class BootstrapKeys {
         if (count > 0) {
             LOG.info("Bootstrap: {} configured API key(s) are active", count);
         }
+    }
+
+    /*
+     * Properties and environment variables give a list as one comma-separated string; read as anything but a list it
+     * used to fall back to every scope, so "profiles:read,profiles:write" silently granted admin.
+     */
+    private static Set<String> scopes(@Nullable Object configured, Set<String> all) {
+        List<String> listed;
+        if (configured == null) {
+            listed = List.of();
+        } else if (configured instanceof List<?> list) {
+            listed = list.stream().map(Object::toString).map(String::trim).toList();
+        } else if (configured instanceof CharSequence text) {
+            listed = Arrays.stream(text.toString().split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        } else {
+            throw new ConfigurationException("profilehub.bootstrap.keys: 'scopes' must be a list of " + all);
+        }
+        return listed.isEmpty() ? all : new LinkedHashSet<>(listed);
     }
 }

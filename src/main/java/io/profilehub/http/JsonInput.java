@@ -2,6 +2,7 @@ package io.profilehub.http;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -13,6 +14,7 @@ import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpStatus;
 
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.util.Iterator;
 import java.util.Map;
 
@@ -24,6 +26,12 @@ public final class JsonInput {
     public static final int MAX_DEPTH = 32;
     public static final int MAX_KEY_LENGTH = 256;
     public static final int MAX_BODY_BYTES = 1024 * 1024;
+    /*
+     * Stored numbers come back from jsonb written out in full (1e999 as a 1 and 999 zeros) and are parsed with
+     * Jackson's default limit on digits; past it the profile could be written but not read. This is far inside
+     * PostgreSQL's own numeric range (131072 digits before the point, 16383 after).
+     */
+    public static final int MAX_NUMBER_DIGITS = StreamReadConstraints.defaults().getMaxNumberLength();
 
     public static final ObjectMapper MAPPER = JsonMapper.builder()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
@@ -126,6 +134,20 @@ public final class JsonInput {
             }
         } else if (node.isTextual() && node.textValue().indexOf('\u0000') >= 0) {
             throw ProblemException.badRequest("'" + path + "' contains the character U+0000, which cannot be stored.");
+        } else if (node.isNumber() && !storableNumber(node.decimalValue())) {
+            throw ProblemException.badRequest("'" + path + "' is a number with more digits than can be stored: at most "
+                    + MAX_NUMBER_DIGITS + " when written out in full (1e999 has " + MAX_NUMBER_DIGITS + ", 1e-999 too).");
         }
+    }
+
+    /**
+     * Whether a number can be stored and read back: its digits, written out in full as jsonb returns them, stay
+     * within {@link #MAX_NUMBER_DIGITS}. Beyond PostgreSQL's range the write itself fails ("value overflows numeric
+     * format"), and beyond Jackson's the read does; either would be a 500.
+     */
+    public static boolean storableNumber(BigDecimal number) {
+        long integerDigits = number.signum() == 0 ? 1 : Math.max(1L, (long) number.precision() - number.scale());
+        long fractionDigits = Math.max(0, number.scale());
+        return integerDigits + fractionDigits <= MAX_NUMBER_DIGITS;
     }
 }

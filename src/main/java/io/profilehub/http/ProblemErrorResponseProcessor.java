@@ -26,7 +26,8 @@ public class ProblemErrorResponseProcessor implements ErrorResponseProcessor<Map
         if (status.getCode() >= 500) {
             detail = "The server could not complete the request; it has been logged.";
         } else if (status == HttpStatus.REQUEST_ENTITY_TOO_LARGE) {
-            detail = "The request body is larger than this endpoint accepts.";
+            // Netty answers 413 for a body over max-request-size and for a URL or headers over its line limits alike.
+            detail = "The request is larger than this server accepts: a body over 1 MiB, or a URL or headers too long.";
         } else if (status == HttpStatus.UNSUPPORTED_MEDIA_TYPE) {
             detail = "Send the body as application/json.";
         } else if (context.hasErrors()) {

@@ -126,11 +126,28 @@ public class ProfileSearch {
         List<String> documents = new ArrayList<>();
         documents.add(nest(segments, JsonInput.MAPPER.getNodeFactory().textNode(value)));
         if (JSON_NUMBER.matcher(value).matches()) {
-            documents.add(nest(segments, JsonInput.MAPPER.getNodeFactory().numberNode(new BigDecimal(value))));
+            BigDecimal number = storableNumber(value);
+            if (number != null) {
+                documents.add(nest(segments, JsonInput.MAPPER.getNodeFactory().numberNode(number)));
+            }
         } else if (value.equals("true") || value.equals("false")) {
             documents.add(nest(segments, JsonInput.MAPPER.getNodeFactory().booleanNode(Boolean.parseBoolean(value))));
         }
         return new SearchFilter(name, value, null, documents);
+    }
+
+    /**
+     * The number the text spells, or null when it could not be stored: no stored number can equal such a value,
+     * and casting one beyond PostgreSQL's range to jsonb would fail as a 500 (as would BigDecimal itself past an
+     * int exponent).
+     */
+    private static BigDecimal storableNumber(String value) {
+        try {
+            BigDecimal number = new BigDecimal(value);
+            return JsonInput.storableNumber(number) ? number : null;
+        } catch (NumberFormatException exponentTooLarge) {
+            return null;
+        }
     }
 
     private static String nest(String[] segments, JsonNode leaf) {

@@ -1,0 +1,62 @@
+package io.profilehub.support;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Reads the test database directly, to see what a request really wrote (or didn't). Tables are in schema profilehub. */
+public final class Rows {
+    /* One connection for the whole run: tests take footprints around nearly every request. */
+    private static Connection connection;
+
+    private Rows() {
+    }
+
+    public static long count(String sql, Object... params) {
+        List<String> values = strings(sql, params);
+        return Long.parseLong(values.get(0));
+    }
+
+    public static synchronized List<String> strings(String sql, Object... params) {
+        try (PreparedStatement ps = connection().prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                ps.setObject(i + 1, params[i]);
+            }
+            List<String> values = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    values.add(rs.getString(1));
+                }
+            }
+            return values;
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Connection connection() throws SQLException {
+        if (connection == null || connection.isClosed()) {
+            connection = TestDatabase.connect();
+        }
+        return connection;
+    }
+
+    /**
+     * A fingerprint of everything a request could write in a workspace (profiles and their versions, identity keys,
+     * API keys and revocations, outbox events): equal before and after means nothing was written.
+     */
+    public static String footprint(String workspace) {
+        return strings("""
+                select concat_ws(' / ',
+                    (select count(*) || ' profiles, version sum ' || coalesce(sum(version), 0) || ', last update '
+                            || coalesce(max(updated_at)::text, '-') from profilehub.profiles where workspace_id = ?),
+                    (select count(*) || ' identity keys' from profilehub.identity_keys where workspace_id = ?),
+                    (select count(*) || ' api keys, ' || count(revoked_at) || ' revoked'
+                       from profilehub.api_keys where workspace_id = ?),
+                    (select count(*) || ' outbox events' from profilehub.outbox_events where workspace_id = ?))
+                """, workspace, workspace, workspace, workspace).get(0);
+    }
+}
