@@ -35,8 +35,10 @@ public class Destinations {
         Map<String, DestinationSettings> read = new TreeMap<>();
         for (String name : environment.getPropertyEntries(PREFIX)) {
             Map<String, Object> raw = environment.getProperties(PREFIX + "." + name, StringConvention.RAW);
-            if (raw.isEmpty()) {
-                continue; // a flattened alias generated from an environment variable, not a destination
+            if (!raw.containsKey("type") && !raw.containsKey("url") && !raw.containsKey("token")) {
+                // One of the aliases Micronaut derives from an environment variable such as
+                // PROFILEHUB_DESTINATIONS_CRM_HOOK_TYPE ("crm" holding "hook.type"), not a destination.
+                continue;
             }
             read.put(name, parse(name, raw, types));
         }
