@@ -47,10 +47,12 @@ public class ApiKeyAuthFilter {
         if (caller.isEmpty()) {
             return unauthorized("The API key is unknown or has been revoked.");
         }
+        // Unknown paths fall through to the framework's 404; known ones without a declared scope need admin.
         Scope needed = RouteAttributes.getRouteMatch(request)
-                .flatMap(match -> ((RouteMatch<?>) match).getAnnotationMetadata().enumValue(RequiresScope.class, Scope.class))
-                .orElse(Scope.ADMIN);
-        if (!caller.get().has(needed)) {
+                .map(match -> ((RouteMatch<?>) match).getAnnotationMetadata()
+                        .enumValue(RequiresScope.class, Scope.class).orElse(Scope.ADMIN))
+                .orElse(null);
+        if (needed != null && !caller.get().has(needed)) {
             return Problems.response(new ProblemException(HttpStatus.FORBIDDEN, "forbidden",
                     "This API key lacks the '" + needed.value() + "' scope this endpoint needs."));
         }
