@@ -234,7 +234,101 @@ public abstract class VendorContractTest extends ServiceTest {
         assertEquals(1, itemsFor(false, id).size());
     }
 
+    /**
+     * For batching vendors: four changes go in one request, which the vendor refuses as a whole with 400 because of
+     * one of them. The batch is halved until that one is alone; the other three are delivered.
+     */
+    protected void aBatchRefusedForOneItemIsBisected() throws Exception {
+        String poison = unique("poison");
+        vendor.stubFor(documentedRequest(false).atPriority(1).withRequestBody(containing(poison))
+                .willReturn(aResponse().withStatus(400).withBody("{\"message\":\"invalid input data\"}")));
+        List<String> ids;
+        pause(main);
+        try {
+            ids = createMany(List.of(
+                    "{\"identifiers\":{\"email\":\"" + unique("ok1") + "\"}}",
+                    "{\"identifiers\":{\"email\":\"" + poison + "\"}}",
+                    "{\"identifiers\":{\"email\":\"" + unique("ok2") + "\"}}",
+                    "{\"identifiers\":{\"email\":\"" + unique("ok3") + "\"}}"));
+        } finally {
+            resume(main);
+        }
+        for (String id : ids) {
+            awaitSettled(main, id);
+        }
+        String poisoned = ids.get(1);
+        assertEquals(400, events(main, poisoned).get(0).lastStatus());
+        assertEquals("dead", events(main, poisoned).get(0).status());
+        for (String id : ids) {
+            if (!id.equals(poisoned)) {
+                assertEquals("delivered", events(main, id).get(0).status(), id);
+            }
+        }
+        assertEquals(4, items(requests(false).stream().filter(r -> requestsFor(false, poisoned).contains(r))
+                .findFirst().orElseThrow()).size(), "all four went in one request first");
+    }
+
     // ---- helpers ----
+
+    private static final String SEED = """
+            with input as (
+                select t.value->'identifiers' as identifiers, coalesce(t.value->'traits', '{}'::jsonb) as traits, t.ord
+                  from jsonb_array_elements(?::jsonb) with ordinality as t(value, ord)
+            ), created as (
+                insert into profiles (workspace_id, id, identifiers, traits)
+                select ?, 'usr_' || substr(md5(random()::text || i.ord::text), 1, 16), i.identifiers, i.traits
+                  from input i order by i.ord
+                returning id, workspace_id, identifiers, traits, version, updated_at
+            )
+            insert into outbox_events (workspace_id, destination, profile_id, kind, profile_version, payload)
+            select c.workspace_id, ?, c.id, 'upsert', c.version,
+                   jsonb_build_object('type', 'profile.upsert', 'profileId', c.id, 'workspaceId', c.workspace_id,
+                                      'version', c.version, 'created', true, 'occurredAt', c.updated_at,
+                                      'identifiers', c.identifiers, 'traits', c.traits)
+              from created c
+            returning profile_id
+            """;
+
+    /**
+     * Creates profiles and their create events for the main destination in one statement, as the profile store's
+     * create does (without unique keys). A thousand creates through the API take longer than this whole suite may
+     * on a small shared machine, and the size-limit tests are about what the connector makes of a full claim.
+     */
+    protected List<String> seedCreated(List<String> profiles) {
+        try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(SEED)) {
+            ps.setString(1, "[" + String.join(",", profiles) + "]");
+            ps.setString(2, workspace);
+            ps.setString(3, main);
+            List<String> ids = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    ids.add(rs.getString(1));
+                }
+            }
+            try (PreparedStatement notify = c.prepareStatement("select pg_notify('profilehub_outbox', ?)")) {
+                notify.setString(1, main);
+                notify.execute();
+            }
+            return ids;
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    protected static long countDelivered(String destination, List<String> profileIds) {
+        String sql = "select count(*) from outbox_events where destination = ? and status = 'delivered'"
+                + " and profile_id = any(?)";
+        try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, destination);
+            ps.setArray(2, c.createArrayOf("text", profileIds.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     protected String create(String json) {
         return create(api(), json);
