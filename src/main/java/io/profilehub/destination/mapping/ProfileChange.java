@@ -1,6 +1,5 @@
 package io.profilehub.destination.mapping;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.time.Instant;
@@ -23,9 +22,5 @@ public record ProfileChange(String workspaceId, String profileId, String userId,
     /** True when the change names this identifier (changed or removed). */
     public boolean changesIdentifier(String key) {
         return identifiers.has(key);
-    }
-
-    public JsonNode identifier(String key) {
-        return identifiers.get(key);
     }
 }
