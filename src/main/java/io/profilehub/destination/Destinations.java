@@ -48,7 +48,7 @@ public class Destinations {
     static DestinationSettings parse(String name, Map<String, Object> raw, Set<String> types) {
         String key = PREFIX + "." + name;
         Map<String, Object> values = new LinkedHashMap<>();
-        raw.forEach((k, v) -> values.put(k.replace('_', '-').toLowerCase(), v));
+        raw.forEach((k, v) -> values.put(optionKey(k), v));
         String type = string(values.get("type"));
         if (type == null) {
             throw new ConfigurationException(key + ".type is missing; set it to one of " + new TreeMap<>(asMap(types)).keySet());
@@ -88,6 +88,16 @@ public class Destinations {
         });
         return new DestinationSettings(name, type, uri, token, enabled, workspaces, concurrency, rateLimit, timeout,
                 batchSize, Map.copyOf(options));
+    }
+
+    /**
+     * Normalises the option name (the first segment) to lower-kebab-case but keeps what follows it as written:
+     * in {@code mapping.traits.firstName} the nested segments name profile keys, which are case-sensitive.
+     */
+    static String optionKey(String key) {
+        int dot = key.indexOf('.');
+        String name = dot < 0 ? key : key.substring(0, dot);
+        return name.replace('_', '-').toLowerCase() + (dot < 0 ? "" : key.substring(dot));
     }
 
     public Collection<DestinationSettings> all() {

@@ -1,0 +1,52 @@
+package io.profilehub.destination.thrivestack;
+
+import io.profilehub.destination.Connector;
+import io.profilehub.destination.ConnectorFactory;
+import io.profilehub.destination.DestinationSettings;
+import io.profilehub.destination.VendorHttp;
+import io.profilehub.destination.mapping.ConnectorOptions;
+import io.profilehub.destination.mapping.FieldMapping;
+import io.profilehub.destination.mapping.ProfileChanges;
+import io.profilehub.destination.mapping.StoredProfiles;
+import jakarta.inject.Singleton;
+
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code type: thrivestack}. Options: {@code auth} ({@code bearer}, the default, sends
+ * {@code Authorization: Bearer <token>}; {@code x-api-key} sends {@code x-api-key: <token>} as Thrivestack's newer
+ * API keys want), {@code user-id}, {@code email}, {@code mapping.identifiers.*}, {@code mapping.traits.*}.
+ */
+@Singleton
+public class ThrivestackConnectorFactory implements ConnectorFactory {
+    static final String AUTH = "auth";
+
+    private final VendorHttp http;
+    private final StoredProfiles profiles;
+
+    public ThrivestackConnectorFactory(VendorHttp http, StoredProfiles profiles) {
+        this.http = http;
+        this.profiles = profiles;
+    }
+
+    @Override
+    public String type() {
+        return "thrivestack";
+    }
+
+    @Override
+    public Connector create(DestinationSettings settings) {
+        ConnectorOptions options = ConnectorOptions.check(settings, Set.of(AUTH));
+        String auth = options.choice(AUTH, "bearer", Set.of("bearer", "x-api-key"));
+        Map<String, String> headers = auth.equals("bearer")
+                ? Map.of("Authorization", "Bearer " + settings.token())
+                : Map.of("x-api-key", settings.token());
+        String emailKey = options.get(ConnectorOptions.EMAIL, "email");
+        FieldMapping fields = FieldMapping.of(options, emailKey, ThrivestackMapping.IDENTIFIER_DEFAULTS,
+                ThrivestackMapping.TRAIT_DEFAULTS);
+        ProfileChanges changes = new ProfileChanges(profiles, options.get(ConnectorOptions.USER_ID, null));
+        return new ThrivestackConnector(settings, http, changes, new ThrivestackMapping(fields), headers,
+                ThrivestackConnector.MAX_BYTES);
+    }
+}
