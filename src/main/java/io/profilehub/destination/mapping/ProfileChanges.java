@@ -50,6 +50,11 @@ public final class ProfileChanges {
         this.userIdKey = userIdKey;
     }
 
+    /** The vendor's user id of a profile with these identifiers; null when the identifier is missing. */
+    public String vendorUserId(String profileId, ObjectNode identifiers) {
+        return userIdKey == null ? profileId : scalarText(identifiers.get(userIdKey));
+    }
+
     /** One result per upsert delivery, in order. */
     public List<Resolved> resolve(List<Delivery> upserts) {
         Map<String, Set<String>> updatedByWorkspace = new LinkedHashMap<>();
@@ -106,12 +111,6 @@ public final class ProfileChanges {
         return Outcome.dead(400, "not sent: " + reason);
     }
 
-    /** Profile deletion is not sent to vendors yet; dead-lettered so it can be replayed once erasure exists. */
-    public static Outcome deletionNotSent(String type) {
-        return Outcome.dead(0, "not sent: deleting a profile is not implemented for " + type
-                + " destinations yet; replay this event once it is");
-    }
-
     /** In a create, composed removals may sit inside nested objects: the vendor gets the objects as they are. */
     private static ObjectNode wholeNested(ObjectNode patch) {
         ObjectNode out = patch.deepCopy();
@@ -149,7 +148,7 @@ public final class ProfileChanges {
         return out;
     }
 
-    static String scalarText(JsonNode value) {
+    public static String scalarText(JsonNode value) {
         if (value == null || !value.isValueNode() || value.isNull()) {
             return null;
         }

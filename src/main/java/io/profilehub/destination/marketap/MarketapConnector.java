@@ -34,16 +34,20 @@ public final class MarketapConnector extends ChangeConnector {
     private final VendorHttp http;
     private final MarketapMapping mapping;
     private final URI endpoint;
+    private final URI deletionJob;
+    private final URI bulkDeletionJob;
     private final int maxProfiles;
 
     MarketapConnector(DestinationSettings settings, VendorHttp http, ProfileChanges changes, MarketapMapping mapping,
                       String projectId) {
-        super(changes);
+        super(changes, null);
         this.settings = settings;
         this.http = http;
         this.mapping = mapping;
-        this.endpoint = URI.create(settings.url() + "/v1/api/profile/user?project_id="
-                + URLEncoder.encode(projectId, StandardCharsets.UTF_8));
+        String project = "?project_id=" + URLEncoder.encode(projectId, StandardCharsets.UTF_8);
+        this.endpoint = URI.create(settings.url() + "/v1/api/profile/user" + project);
+        this.deletionJob = URI.create(settings.url() + "/v1/api/profile/user/deletion-job" + project);
+        this.bulkDeletionJob = URI.create(settings.url() + "/v1/api/profile/user/deletion-job/bulk" + project);
         this.maxProfiles = Math.min(MAX_PROFILES, settings.batchSize() == null ? MAX_PROFILES : settings.batchSize());
     }
 
@@ -81,20 +85,57 @@ public final class MarketapConnector extends ChangeConnector {
         ObjectNode body = JsonNodeFactory.instance.objectNode();
         ArrayNode array = body.putArray("profiles");
         profiles.forEach(array::add);
+        return post(endpoint, body);
+    }
+
+    private Outcome post(URI uri, ObjectNode body) {
         byte[] bytes;
         try {
             bytes = JsonInput.MAPPER.writeValueAsBytes(body);
         } catch (JsonProcessingException e) {
             return ProfileChanges.refused("the change cannot be written as JSON");
         }
-        return http.postAndClassify(endpoint, Map.of("Authorization", "Bearer " + settings.token(),
+        return http.postAndClassify(uri, Map.of("Authorization", "Bearer " + settings.token(),
                 "Accept", "application/json"), bytes, settings.timeout(), settings.token());
     }
 
+    /**
+     * One erasure: {@code POST …/deletion-job {"user_id"}}; several due together: {@code …/deletion-job/bulk
+     * {"user_ids":[…]}} with up to 1,000 ids. Both start asynchronous jobs (202) with no status endpoint.
+     */
     @Override
-    protected Outcome erase(Delivery delivery) {
-        // Marketap's POST /v1/api/profile/user/deletion-job(/bulk) is where the erasure issue will send this.
-        return ProfileChanges.deletionNotSent("marketap");
+    protected List<Outcome> erase(List<Delivery> erasures) {
+        Outcome[] outcomes = new Outcome[erasures.size()];
+        List<Integer> at = new ArrayList<>();
+        List<String> userIds = new ArrayList<>();
+        for (int i = 0; i < erasures.size(); i++) {
+            String userId = locatedUserId(erasures.get(i));
+            if (userId == null) {
+                outcomes[i] = neverSent();
+            } else {
+                at.add(i);
+                userIds.add(userId);
+            }
+        }
+        for (int from = 0; from < userIds.size(); from += maxProfiles) {
+            List<String> ids = userIds.subList(from, Math.min(userIds.size(), from + maxProfiles));
+            ObjectNode body = JsonNodeFactory.instance.objectNode();
+            Outcome outcome;
+            if (ids.size() == 1) {
+                body.put("user_id", ids.get(0));
+                outcome = post(deletionJob, body);
+            } else {
+                ids.forEach(body.putArray("user_ids")::add);
+                outcome = post(bulkDeletionJob, body);
+            }
+            if (outcome.kind() == Outcome.Kind.DELIVERED) {
+                outcome = Outcome.delivered(outcome.status(), "erased", "Marketap accepted the deletion job");
+            }
+            for (int k = from; k < from + ids.size(); k++) {
+                outcomes[at.get(k)] = outcome;
+            }
+        }
+        return Arrays.asList(outcomes);
     }
 
 }

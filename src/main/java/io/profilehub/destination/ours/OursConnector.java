@@ -28,8 +28,9 @@ public final class OursConnector extends ChangeConnector {
     private final OursMapping mapping;
     private final URI endpoint;
 
-    OursConnector(DestinationSettings settings, VendorHttp http, ProfileChanges changes, OursMapping mapping) {
-        super(changes);
+    OursConnector(DestinationSettings settings, VendorHttp http, ProfileChanges changes, OursMapping mapping,
+                  String emailKey) {
+        super(changes, emailKey);
         this.settings = settings;
         this.http = http;
         this.mapping = mapping;
@@ -60,9 +61,33 @@ public final class OursConnector extends ChangeConnector {
                 settings.token());
     }
 
+    /**
+     * Ours has no deletion endpoint. What its API allows: find the visitor by externalId and email and set every
+     * top-level property to null (Ours clears those). Custom properties ignore null and cannot be cleared.
+     */
     @Override
-    protected Outcome erase(Delivery delivery) {
-        // Ours has no deletion endpoint; erasure can at most clear the top-level properties with null.
-        return ProfileChanges.deletionNotSent("ours");
+    protected List<Outcome> erase(List<Delivery> erasures) {
+        List<Outcome> outcomes = new ArrayList<>(erasures.size());
+        for (Delivery erasure : erasures) {
+            String userId = locatedUserId(erasure);
+            if (userId == null) {
+                outcomes.add(neverSent());
+                continue;
+            }
+            ObjectNode body = JsonNodeFactory.instance.objectNode();
+            body.put("externalId", userId);
+            String email = locatedEmail(erasure);
+            if (email != null) {
+                body.put("email", email);
+            }
+            ObjectNode properties = body.putObject("userProperties");
+            OursMapping.RESERVED.stream().sorted().forEach(properties::putNull);
+            Outcome outcome = post(body);
+            outcomes.add(outcome.kind() != Outcome.Kind.DELIVERED ? outcome
+                    : Outcome.delivered(outcome.status(), "scrubbed", "top-level properties cleared with null; Ours "
+                    + "offers no deletion and ignores null in custom_properties, so custom properties remain: "
+                    + "ask Ours support to delete the visitor"));
+        }
+        return outcomes;
     }
 }

@@ -48,6 +48,6 @@ public class OursConnectorFactory implements ConnectorFactory {
                 OursMapping.TRAIT_DEFAULTS);
         OursMapping mapping = new OursMapping(fields, emailKey, options.get(VISITOR_ID, "oursUserId"));
         ProfileChanges changes = new ProfileChanges(profiles, options.get(ConnectorOptions.USER_ID, null));
-        return new OursConnector(settings, http, changes, mapping);
+        return new OursConnector(settings, http, changes, mapping, emailKey);
     }
 }

@@ -43,7 +43,7 @@ public final class ThrivestackConnector extends ChangeConnector {
 
     ThrivestackConnector(DestinationSettings settings, VendorHttp http, ProfileChanges changes,
                          ThrivestackMapping mapping, Map<String, String> headers, int maxBytes) {
-        super(changes);
+        super(changes, null);
         this.settings = settings;
         this.http = http;
         this.mapping = mapping;
@@ -165,9 +165,11 @@ public final class ThrivestackConnector extends ChangeConnector {
         }
     }
 
+    /** Thrivestack documents no deletion endpoint in any generation: say so, so an operator can act by hand. */
     @Override
-    protected Outcome erase(Delivery delivery) {
-        // Thrivestack publishes no deletion endpoint.
-        return ProfileChanges.deletionNotSent("thrivestack");
+    protected List<Outcome> erase(List<Delivery> erasures) {
+        Outcome unsupported = Outcome.delivered(0, "unsupported", "Thrivestack documents no deletion endpoint: "
+                + "delete this user in Thrivestack by hand (or ask Thrivestack support); nothing was sent");
+        return erasures.stream().map(d -> unsupported).toList();
     }
 }

@@ -28,15 +28,17 @@ public final class VeroConnector extends ChangeConnector {
     private final VendorHttp http;
     private final VeroMapping mapping;
     private final URI endpoint;
+    private final URI deleteEndpoint;
 
     VeroConnector(DestinationSettings settings, VendorHttp http, ProfileChanges changes, VeroMapping mapping,
                   String authParameter) {
-        super(changes);
+        super(changes, null);
         this.settings = settings;
         this.http = http;
         this.mapping = mapping;
-        this.endpoint = URI.create(settings.url() + "/users/track?" + authParameter + "="
-                + URLEncoder.encode(settings.token(), StandardCharsets.UTF_8));
+        String auth = "?" + authParameter + "=" + URLEncoder.encode(settings.token(), StandardCharsets.UTF_8);
+        this.endpoint = URI.create(settings.url() + "/users/track" + auth);
+        this.deleteEndpoint = URI.create(settings.url() + "/users/delete" + auth);
     }
 
     @Override
@@ -50,19 +52,41 @@ public final class VeroConnector extends ChangeConnector {
     }
 
     private Outcome post(Mapped mapped) {
+        return post(endpoint, mapped.json());
+    }
+
+    private Outcome post(URI uri, Object json) {
         byte[] body;
         try {
-            body = JsonInput.MAPPER.writeValueAsBytes(mapped.json());
+            body = JsonInput.MAPPER.writeValueAsBytes(json);
         } catch (JsonProcessingException e) {
             return ProfileChanges.refused("the change cannot be written as JSON");
         }
-        return http.postAndClassify(endpoint, Map.of("Accept", "application/json"), body, settings.timeout(),
+        return http.postAndClassify(uri, Map.of("Accept", "application/json"), body, settings.timeout(),
                 settings.token(), URLEncoder.encode(settings.token(), StandardCharsets.UTF_8));
     }
 
+    /**
+     * {@code POST /users/delete {"id"}}: "all properties and activities will be lost forever". A 404 means Vero
+     * holds no such user, which is what an erasure wants.
+     */
     @Override
-    protected Outcome erase(Delivery delivery) {
-        // Vero's POST /users/delete {id} is where the erasure issue will send this.
-        return ProfileChanges.deletionNotSent("vero");
+    protected List<Outcome> erase(List<Delivery> erasures) {
+        List<Outcome> outcomes = new ArrayList<>(erasures.size());
+        for (Delivery erasure : erasures) {
+            String userId = locatedUserId(erasure);
+            if (userId == null) {
+                outcomes.add(neverSent());
+                continue;
+            }
+            Outcome outcome = post(deleteEndpoint, Map.of("id", userId));
+            if (outcome.kind() == Outcome.Kind.DELIVERED) {
+                outcome = Outcome.delivered(outcome.status(), "erased", "Vero accepted the deletion (applied asynchronously)");
+            } else if (outcome.kind() == Outcome.Kind.DEAD && outcome.status() == 404) {
+                outcome = Outcome.delivered(404, "erased", "Vero holds no such user");
+            }
+            outcomes.add(outcome);
+        }
+        return outcomes;
     }
 }
