@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,7 +43,8 @@ public class Destinations {
             }
             read.put(name, parse(name, raw, types));
         }
-        this.byName = Map.copyOf(read);
+        // Not Map.copyOf: its iteration order is unspecified and differs from one JVM to the next.
+        this.byName = Collections.unmodifiableMap(read);
     }
 
     static DestinationSettings parse(String name, Map<String, Object> raw, Set<String> types) {

@@ -34,11 +34,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 
 /** GDPR erasure: delete a user everywhere, follow it until every destination confirms, and suppress re-creation. */
 @Controller
 public class ErasureController {
     private static final int MAX_BULK = 1000;
+    private static final Pattern SUPPRESSION_HASH = Pattern.compile("[0-9a-f]{64}");
 
     private final ErasureService erasures;
     private final IdempotencyStore idempotency;
@@ -145,6 +147,12 @@ public class ErasureController {
     @Delete("/suppressions/{hash}")
     @RequiresScope(Scope.ADMIN)
     public HttpResponse<?> lift(Caller caller, @PathVariable String hash) {
+        if (!SUPPRESSION_HASH.matcher(hash).matches()) {
+            // Checked before the query: a hash with U+0000 would otherwise fail in PostgreSQL as a 500.
+            String shown = hash.replace('\u0000', '?');
+            throw ProblemException.badRequest("'" + (shown.length() > 70 ? shown.substring(0, 70) + "…" : shown)
+                    + "' is not a suppression hash; hashes are 64 lowercase hex digits, as a 409 names them.");
+        }
         erasures.lift(caller.workspaceId(), hash);
         return HttpResponse.noContent();
     }

@@ -1,5 +1,6 @@
 package io.profilehub.http;
 
+import io.micronaut.data.connection.exceptions.ConnectionException;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
@@ -40,8 +41,11 @@ public class UnexpectedErrorHandler implements ExceptionHandler<RuntimeException
 
     static boolean databaseUnavailable(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            // ConnectionException: Micronaut Data could not open, set up or restore a connection. A query that fails
+            // on a pooled connection the database dropped ends as one: restoring the closed connection throws it in
+            // a finally block, which replaces the I/O error (SQLState 08006) the query itself failed with.
             if (t instanceof SQLTransientConnectionException || t instanceof SQLNonTransientConnectionException
-                    || t instanceof ConnectException) {
+                    || t instanceof ConnectException || t instanceof ConnectionException) {
                 return true;
             }
             if (t instanceof SQLException sql && sql.getSQLState() != null) {

@@ -31,10 +31,13 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /** Operating the outbox: destination status, pause and resume, dead letters, backfill, per-profile sync state. */
 @Controller
 public class SyncController {
+    private static final Pattern BACKFILL_ID = Pattern.compile("bf_[A-Za-z0-9]{16}");
+
     private final TransactionOperations<Connection> tx;
     private final SyncRepository repository;
     private final DestinationStateRepository states;
@@ -84,6 +87,11 @@ public class SyncController {
     @Get("/sync/backfills/{id}")
     @RequiresScope(Scope.ADMIN)
     public Map<String, Object> backfillStatus(Caller caller, @PathVariable String id) {
+        if (!BACKFILL_ID.matcher(id).matches()) {
+            // Checked before the query: an id with U+0000 would otherwise fail in PostgreSQL as a 500.
+            throw ProblemException.badRequest("'" + shown(id) + "' is not a backfill id; ids have the form "
+                    + BACKFILL_ID.pattern() + ".");
+        }
         return view(sync.job(caller.workspaceId(), id));
     }
 
@@ -241,6 +249,9 @@ public class SyncController {
     }
 
     private static SyncRepository.DeadLetterFilter filter(String destination, String status, String since, String until) {
+        if (destination != null && destination.indexOf('\u0000') >= 0) {
+            throw ProblemException.badRequest("'destination' contains the character U+0000, which no destination name has.");
+        }
         Integer httpStatus = null;
         if (status != null) {
             try {
@@ -301,6 +312,11 @@ public class SyncController {
             // answered below
         }
         throw ProblemException.badRequest("'pageToken' is malformed; use the nextPageToken of a previous answer.");
+    }
+
+    private static String shown(String value) {
+        String clean = value.replace('\u0000', '?');
+        return clean.length() > 40 ? clean.substring(0, 40) + "…" : clean;
     }
 
     private static String iso(Instant instant) {

@@ -1,13 +1,17 @@
 package io.profilehub.auth;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.github.tomakehurst.wiremock.WireMockServer;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
+import io.profilehub.outbox.Awaits;
 import io.profilehub.support.Api;
 import io.profilehub.support.Rows;
 import io.profilehub.support.ServiceTest;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -17,12 +21,21 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.function.Supplier;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static io.profilehub.support.ProblemAssertions.assertProblem;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** API keys: scopes per endpoint, 401s, revocation, key management, and isolation between workspaces. */
+/**
+ * API keys: scopes per endpoint, 401s, revocation, key management, and isolation between workspaces. A webhook
+ * destination (serving every workspace) on a WireMock server that refuses upserts with a 'deadLetter' trait gives
+ * the sync endpoints real dead letters and backfills to work on.
+ */
 @MicronautTest(transactional = false)
 class AuthApiTest extends ServiceTest {
     private static final List<String> SCOPES = List.of("profiles:read", "profiles:write", "profiles:delete", "admin");
@@ -42,22 +55,43 @@ class AuthApiTest extends ServiceTest {
 
     private final Map<String, String> onlyKey = new HashMap<>();
     private final Map<String, String> allButKey = new HashMap<>();
+    private final WireMockServer hook = new WireMockServer(options().dynamicPort());
 
     @Override
     protected Map<String, String> extraProperties() {
+        if (!hook.isRunning()) {
+            hook.start();
+        }
+        Map<String, String> p = new HashMap<>();
         // keys[1] lists its scopes the way a property or environment variable would: one comma-separated string.
-        return Map.of("profilehub.bootstrap.keys[0].workspace", otherWorkspace,
+        p.putAll(Map.of("profilehub.bootstrap.keys[0].workspace", otherWorkspace,
                 "profilehub.bootstrap.keys[0].key", otherKey,
                 "profilehub.bootstrap.keys[1].workspace", otherWorkspace,
                 "profilehub.bootstrap.keys[1].key", otherReadWriteKey,
                 "profilehub.bootstrap.keys[1].scopes", "profiles:read, profiles:write",
                 "profilehub.bootstrap.keys[2].workspace", otherWorkspace,
                 "profilehub.bootstrap.keys[2].key", otherReadKey,
-                "profilehub.bootstrap.keys[2].scopes[0]", "profiles:read");
+                "profilehub.bootstrap.keys[2].scopes[0]", "profiles:read"));
+        p.put("profilehub.destinations.hook.type", "webhook");
+        p.put("profilehub.destinations.hook.url", hook.baseUrl() + "/hook");
+        p.put("profilehub.destinations.hook.token", "auth-secret");
+        p.put("profilehub.outbox.retry.initial-delay", "50ms");
+        p.put("profilehub.outbox.retry.max-delay", "200ms");
+        p.put("profilehub.outbox.retry.jitter-min", "0ms");
+        p.put("profilehub.outbox.retry.jitter-max", "20ms");
+        return p;
+    }
+
+    @AfterAll
+    void stopHook() {
+        hook.stop();
     }
 
     @BeforeAll
     void createKeysPerScope() {
+        hook.stubFor(post(urlEqualTo("/hook")).willReturn(aResponse().withStatus(200)));
+        hook.stubFor(post(urlEqualTo("/hook")).withRequestBody(matchingJsonPath("$.traits.deadLetter")).atPriority(1)
+                .willReturn(aResponse().withStatus(422).withBody("{\"error\":\"deadLetter is refused\"}")));
         for (String scope : SCOPES) {
             onlyKey.put(scope, createKey("only " + scope, List.of(scope)).path("key").asText());
             allButKey.put(scope, createKey("all but " + scope,
@@ -75,7 +109,28 @@ class AuthApiTest extends ServiceTest {
                 () -> new Call("POST", "/identify/" + profile(), "{\"traits\":{\"changed\":true}}"), 200));
         all.add(new Endpoint("track", "profiles:write",
                 () -> new Call("POST", "/track/" + profile(), "{\"traits\":{\"tracked\":true}}"), 200));
-        all.add(new Endpoint("delete", "profiles:delete", () -> new Call("DELETE", "/identify/" + profile(), null), 204));
+        all.add(new Endpoint("erase", "profiles:delete", () -> new Call("DELETE", "/identify/" + profile(), null), 202));
+        all.add(new Endpoint("erase in bulk", "profiles:delete",
+                () -> new Call("POST", "/erasures", "{\"userIds\":[\"" + profile() + "\"]}"), 202));
+        all.add(new Endpoint("erasure record", "profiles:delete", () -> new Call("GET", "/erasures/" + erased(), null), 200));
+        all.add(new Endpoint("list erasures", "admin", () -> new Call("GET", "/erasures?status=completed", null), 200));
+        all.add(new Endpoint("lift suppression", "admin",
+                () -> new Call("DELETE", "/suppressions/" + suppression(), null), 204));
+        all.add(new Endpoint("profile sync state", "profiles:read",
+                () -> new Call("GET", "/identify/" + profile() + "/sync", null), 200));
+        all.add(new Endpoint("destinations", "admin", () -> new Call("GET", "/sync/destinations", null), 200));
+        all.add(new Endpoint("pause", "admin", () -> new Call("POST", "/sync/destinations/hook/pause", null), 200));
+        all.add(new Endpoint("resume", "admin", () -> new Call("POST", "/sync/destinations/hook/resume", null), 200));
+        all.add(new Endpoint("backfill", "admin", () -> new Call("POST", "/sync/destinations/hook/backfill", null), 202));
+        all.add(new Endpoint("backfill status", "admin", () -> new Call("GET", "/sync/backfills/" + backfill(api()), null),
+                200));
+        all.add(new Endpoint("dead letters", "admin", () -> new Call("GET", "/sync/dead-letters", null), 200));
+        all.add(new Endpoint("retry dead letter", "admin",
+                () -> new Call("POST", "/sync/dead-letters/" + deadLetter(api()) + "/retry", null), 202));
+        all.add(new Endpoint("retry dead letters", "admin",
+                () -> new Call("POST", "/sync/destinations/hook/dead-letters/retry", null), 202));
+        all.add(new Endpoint("discard dead letter", "admin",
+                () -> new Call("DELETE", "/sync/dead-letters/" + deadLetter(api()), null), 204));
         all.add(new Endpoint("issue key", "admin",
                 () -> new Call("POST", "/admin/api-keys", "{\"name\":\"n\",\"scopes\":[\"profiles:read\"]}"), 201));
         all.add(new Endpoint("list keys", "admin", () -> new Call("GET", "/admin/api-keys", null), 200));
@@ -89,10 +144,11 @@ class AuthApiTest extends ServiceTest {
     void everyEndpointRefusesAKeyWithoutItsScopeAndWritesNothing() {
         for (Endpoint endpoint : endpoints()) {
             Call call = endpoint.call().get();
-            String before = Rows.footprint(workspace);
+            awaitQuiet(workspace);
+            String before = footprint();
             Api.Response r = send(allButKey.get(endpoint.scope()), call);
             assertProblem(r, 403, endpoint.scope());
-            assertEquals(before, Rows.footprint(workspace), endpoint.name() + " wrote despite the 403");
+            assertEquals(before, footprint(), endpoint.name() + " wrote despite the 403");
         }
     }
 
@@ -101,6 +157,7 @@ class AuthApiTest extends ServiceTest {
         for (Endpoint endpoint : endpoints()) {
             Api.Response r = send(onlyKey.get(endpoint.scope()), endpoint.call().get());
             assertEquals(endpoint.success(), r.status(), endpoint.name() + ": " + r.body());
+            awaitQuiet(workspace); // backfills and retries settle before the next footprint is taken
         }
     }
 
@@ -265,6 +322,72 @@ class AuthApiTest extends ServiceTest {
     }
 
     @Test
+    void anotherWorkspacesErasuresDeadLettersAndBackfillsAnswer404AsIfTheyDidNotExist() {
+        Api other = api().withKey(otherKey);
+        Api.Response theirProfile = other.post("/identify", "{\"identifiers\":{\"k\":\"" + UUID.randomUUID() + "\"}}");
+        String theirErased = theirProfile.json().path("id").asText();
+        assertEquals(202, other.delete("/identify/" + theirErased).status());
+        String theirHash = suppression(other);
+        long theirDead = deadLetter(other);
+        String theirJob = backfill(other);
+        awaitQuiet(otherWorkspace);
+        awaitQuiet(workspace);
+        JsonNode theirLetter = deadLetterById(other, theirDead);
+
+        // Each of theirs reads exactly like an id that exists nowhere.
+        List<String[]> pairs = List.of(
+                new String[]{"GET", "/erasures/%s", theirErased, "usr_0000000000000000"},
+                new String[]{"DELETE", "/identify/%s", theirErased, "usr_0000000000000000"},
+                new String[]{"GET", "/identify/%s/sync", theirErased, "usr_0000000000000000"},
+                new String[]{"DELETE", "/suppressions/%s", theirHash, "0".repeat(64)},
+                new String[]{"POST", "/sync/dead-letters/%s/retry", String.valueOf(theirDead), "999999999999"},
+                new String[]{"DELETE", "/sync/dead-letters/%s", String.valueOf(theirDead), "999999999999"},
+                new String[]{"GET", "/sync/backfills/%s", theirJob, "bf_0000000000000000"});
+        for (String[] pair : pairs) {
+            Api.Response foreign = send(adminKey, new Call(pair[0], pair[1].formatted(pair[2]), null));
+            Api.Response missing = send(adminKey, new Call(pair[0], pair[1].formatted(pair[3]), null));
+            assertProblem(foreign, 404, pair[2]);
+            assertEquals(missing.json().path("detail").asText().replace(pair[3], pair[2]),
+                    foreign.json().path("detail").asText(), pair[0] + " " + pair[1]);
+        }
+        Api.Response bulk = api().post("/erasures", "{\"userIds\":[\"" + theirErased + "\"]}");
+        assertEquals(202, bulk.status(), bulk.body());
+        assertEquals("not_found", bulk.json().path("data").get(0).path("status").asText(), bulk.body());
+
+        // Nor are they listed, and our bulk retry leaves their dead letter alone.
+        for (String status : List.of("in_progress", "completed")) {
+            assertFalse(api().get("/erasures?limit=100&status=" + status).body().contains(theirErased), status);
+        }
+        assertEquals(202, api().post("/sync/destinations/hook/dead-letters/retry", "{}").status());
+        assertTrue(allDeadLetters(api()).stream().noneMatch(letter -> letter.path("id").asLong() == theirDead));
+        awaitQuiet(otherWorkspace);
+        assertEquals(theirLetter, deadLetterById(other, theirDead),
+                "their dead letter was neither retried (that would give it a new deadAt) nor discarded");
+        assertEquals(1, Rows.count("select count(*) from profilehub.suppressions where workspace_id = ? and hash = ?",
+                otherWorkspace, theirHash), "their suppression still holds");
+        assertEquals(200, other.get("/erasures/" + theirErased).status(), "their erasure is still theirs to read");
+        awaitQuiet(workspace);
+
+        // Counts are per workspace.
+        long ourDead = Rows.count("select count(*) from profilehub.outbox_events where workspace_id = ?"
+                + " and destination = 'hook' and status = 'dead'", workspace);
+        long theirDeadCount = Rows.count("select count(*) from profilehub.outbox_events where workspace_id = ?"
+                + " and destination = 'hook' and status = 'dead'", otherWorkspace);
+        assertTrue(theirDeadCount > 0);
+        assertEquals(ourDead, hookStatus(api()).path("dead").asLong(), "our count is ours alone");
+        assertEquals(theirDeadCount, hookStatus(other).path("dead").asLong(), "theirs is theirs alone");
+    }
+
+    private static JsonNode hookStatus(Api api) {
+        for (JsonNode destination : api.get("/sync/destinations").json().path("data")) {
+            if (destination.path("name").asText().equals("hook")) {
+                return destination;
+            }
+        }
+        throw new AssertionError("hook is not listed");
+    }
+
+    @Test
     void keysAreManagedPerWorkspace() {
         Api other = api().withKey(otherKey);
         Api.Response issued = other.post("/admin/api-keys", "{\"name\":\"theirs\",\"scopes\":[\"profiles:read\"]}");
@@ -301,6 +424,99 @@ class AuthApiTest extends ServiceTest {
         Api.Response r = api().post("/identify", "{\"identifiers\":{\"k\":\"" + UUID.randomUUID() + "\"}}");
         assertEquals(201, r.status(), r.body());
         return r.json().path("id").asText();
+    }
+
+    /** The id of a profile of this workspace that was erased. */
+    private String erased() {
+        String id = profile();
+        assertEquals(202, api().delete("/identify/" + id).status());
+        return id;
+    }
+
+    /** The hash of a suppressed email of this workspace. */
+    private String suppression() {
+        return suppression(api());
+    }
+
+    private static String suppression(Api api) {
+        String email = "{\"identifiers\":{\"email\":\"" + UUID.randomUUID() + "@example.com\"}}";
+        Api.Response created = api.post("/identify", email);
+        assertEquals(201, created.status(), created.body());
+        assertEquals(202, api.delete("/identify/" + created.json().path("id").asText() + "?suppress=true").status());
+        Api.Response refused = api.post("/identify", email);
+        assertEquals(409, refused.status(), refused.body());
+        return refused.json().path("suppressions").get(0).asText();
+    }
+
+    /** The id of a finished backfill of the hook destination, started with the given (admin) key. */
+    private static String backfill(Api api) {
+        Api.Response started = api.post("/sync/destinations/hook/backfill", "{}");
+        assertEquals(202, started.status(), started.body());
+        String job = "/sync/backfills/" + started.json().path("id").asText();
+        Awaits.until(Duration.ofSeconds(10), () -> api.get(job).json().path("status").asText().equals("completed"));
+        return started.json().path("id").asText();
+    }
+
+    /** The id of a new dead letter (an upsert the destination refused), made with the given key. */
+    private static long deadLetter(Api api) {
+        Api.Response created = api.post("/identify",
+                "{\"identifiers\":{\"k\":\"" + UUID.randomUUID() + "\"},\"traits\":{\"deadLetter\":true}}");
+        assertEquals(201, created.status(), created.body());
+        String userId = created.json().path("id").asText();
+        long[] id = {-1};
+        Awaits.until(Duration.ofSeconds(10), () -> {
+            for (JsonNode letter : allDeadLetters(api)) {
+                if (letter.path("userId").asText().equals(userId)) {
+                    id[0] = letter.path("id").asLong();
+                    return true;
+                }
+            }
+            return false;
+        });
+        return id[0];
+    }
+
+    private static JsonNode deadLetterById(Api api, long id) {
+        return allDeadLetters(api).stream().filter(letter -> letter.path("id").asLong() == id).findFirst()
+                .orElseThrow(() -> new AssertionError("no dead letter " + id));
+    }
+
+    private static List<JsonNode> allDeadLetters(Api api) {
+        List<JsonNode> letters = new ArrayList<>();
+        String token = null;
+        do {
+            Api.Response page = api.get("/sync/dead-letters?limit=100" + (token == null ? "" : "&pageToken=" + token));
+            assertEquals(200, page.status(), page.body());
+            page.json().path("data").forEach(letters::add);
+            token = page.json().path("nextPageToken").asText(null);
+        } while (token != null);
+        return letters;
+    }
+
+    /** Waits until no event of the workspace is waiting or being sent and no backfill of it is running. */
+    private static void awaitQuiet(String workspaceId) {
+        Awaits.until(Duration.ofSeconds(10), () -> Rows.count("select count(*) from profilehub.outbox_events"
+                + " where workspace_id = ? and status in ('pending', 'in_flight')", workspaceId) == 0
+                && Rows.count("select count(*) from profilehub.backfill_jobs where workspace_id = ? and status = 'running'",
+                workspaceId) == 0);
+    }
+
+    /**
+     * The workspace's rows (Rows.footprint) and what the erasure and sync endpoints could write: erasures,
+     * suppressions, backfills, idempotency keys, dead letters, and the paused flags of destinations (shared by all
+     * workspaces).
+     */
+    private String footprint() {
+        return Rows.footprint(workspace) + " / " + Rows.strings("""
+                select concat_ws(' / ',
+                    (select count(*) || ' erasures' from profilehub.erasures where workspace_id = ?),
+                    (select count(*) || ' suppressions' from profilehub.suppressions where workspace_id = ?),
+                    (select count(*) || ' backfills' from profilehub.backfill_jobs where workspace_id = ?),
+                    (select count(*) || ' idempotency keys' from profilehub.idempotency_keys where workspace_id = ?),
+                    (select count(*) || ' dead' from profilehub.outbox_events where workspace_id = ? and status = 'dead'),
+                    (select coalesce(string_agg(name || ' paused ' || paused, ', ' order by name), 'no state')
+                       from profilehub.destination_state))
+                """, workspace, workspace, workspace, workspace, workspace).get(0);
     }
 
     private Api.Response send(String key, Call call) {

@@ -206,6 +206,18 @@ class BadInputApiTest extends ServiceTest {
     }
 
     @Test
+    void operatorIdsAndFiltersWithUPlus0000OrOfTheWrongForm() {
+        // Each of these reached PostgreSQL, which cannot hold U+0000 in text, and answered 500.
+        assertProblem(api().get("/sync/backfills/bf_AAAAAAAAAAAAAAA%00"), 400, "bf_[A-Za-z0-9]{16}");
+        assertProblem(api().get("/sync/backfills/nope"), 400, "bf_[A-Za-z0-9]{16}");
+        assertProblem(api().delete("/suppressions/" + "a".repeat(63) + "%00"), 400, "64 lowercase hex");
+        assertProblem(api().delete("/suppressions/" + "A".repeat(64)), 400, "64 lowercase hex");
+        assertProblem(api().get("/sync/dead-letters?destination=hook%00"), 400, "'destination'", "U+0000");
+        assertProblem(api().get("/sync/backfills/bf_AAAAAAAAAAAAAAAA"), 404, "bf_AAAAAAAAAAAAAAAA");
+        assertProblem(api().delete("/suppressions/" + "a".repeat(64)), 404, "a".repeat(64));
+    }
+
+    @Test
     void searchParametersOutOfRange() {
         for (String limit : List.of("0", "101", "-1", "abc", "1.5", "", "%00", "99999999999")) {
             assertProblem(api().get("/identify?limit=" + limit), 400, "'limit'", "1 to 100");

@@ -158,7 +158,7 @@ class SearchApiTest extends ServiceTest {
             create("{\"tag\":\"" + tag + "\",\"late\":" + pages + "}");
             create("{\"tag\":\"" + tag + "\",\"late\":" + pages + ",\"second\":true}");
             if (!page.path("data").isEmpty()) {
-                assertEquals(204, api().delete("/identify/" + page.path("data").get(0).path("id").asText()).status());
+                assertEquals(202, api().delete("/identify/" + page.path("data").get(0).path("id").asText()).status());
             }
             token = page.path("nextPageToken").asText(null);
             if (++pages > 40) {
