@@ -49,6 +49,9 @@ create function erasure_progress() returns trigger
     language plpgsql as
 $$
 begin
+    -- Events of one erasure settle in parallel transactions (one per destination): take the erasure's row lock
+    -- first, so each sees the others' committed progress when it decides whether the erasure is complete.
+    perform 1 from erasures where workspace_id = new.workspace_id and user_id = new.profile_id for update;
     if new.status in ('delivered', 'dead') then
         update erasure_destinations
            set status = case when new.status = 'dead' then 'dead'
