@@ -17,11 +17,6 @@ public record DestinationSettings(String name, String type, URI url, String toke
         return enabled && (workspaces.isEmpty() || workspaces.contains(workspaceId));
     }
 
-    public String option(String key, String fallback) {
-        Object value = options.get(key);
-        return value == null ? fallback : value.toString();
-    }
-
     @Override
     public String toString() {
         return "Destination[" + name + ", type=" + type + ", url=" + url + "]";

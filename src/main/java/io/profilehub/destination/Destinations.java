@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
@@ -53,11 +54,11 @@ public class Destinations {
         raw.forEach((k, v) -> values.put(optionKey(k), v));
         String type = string(values.get("type"));
         if (type == null) {
-            throw new ConfigurationException(key + ".type is missing; set it to one of " + new TreeMap<>(asMap(types)).keySet());
+            throw new ConfigurationException(key + ".type is missing; set it to one of " + new TreeSet<>(types));
         }
         if (!types.contains(type)) {
             throw new ConfigurationException(key + ".type '" + type + "' is not a known destination type; use one of "
-                    + new TreeMap<>(asMap(types)).keySet());
+                    + new TreeSet<>(types));
         }
         String url = string(values.get("url"));
         if (url == null) {
@@ -119,10 +120,6 @@ public class Destinations {
             }
         }
         return names;
-    }
-
-    private static Map<String, Boolean> asMap(Set<String> types) {
-        return types.stream().collect(Collectors.toMap(t -> t, t -> true));
     }
 
     private static String string(Object value) {

@@ -237,5 +237,4 @@ public class ProfileRepository {
     static String json(ObjectNode node) {
         return node == null ? "{}" : node.toString();
     }
-
 }
