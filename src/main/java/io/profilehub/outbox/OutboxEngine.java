@@ -38,8 +38,11 @@ public class OutboxEngine {
     private OutboxListener listener;
     private volatile boolean stopped;
 
+    private final OutboxSignal signal;
+
     public OutboxEngine(Destinations destinations, List<ConnectorFactory> factories, OutboxCollaborators deps,
-                        DataSource dataSource) {
+                        DataSource dataSource, OutboxSignal signal) {
+        this.signal = signal;
         this.destinations = destinations;
         this.factories = factories.stream().collect(Collectors.toMap(ConnectorFactory::type, Function.identity()));
         this.deps = deps;
@@ -67,6 +70,7 @@ public class OutboxEngine {
         if (dispatchers.isEmpty()) {
             return;
         }
+        signal.onLocal(this::wake);
         listener = new OutboxListener(dataSource, this::wake, this::wakeAll);
         listener.start();
         dispatchers.values().forEach(DestinationDispatcher::start);

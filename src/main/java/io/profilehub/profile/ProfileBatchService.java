@@ -6,6 +6,7 @@ import io.micronaut.transaction.TransactionOperations;
 import io.profilehub.destination.Destinations;
 import io.profilehub.http.ProblemException;
 import io.profilehub.http.Problems;
+import io.profilehub.outbox.OutboxSignal;
 import jakarta.inject.Singleton;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,20 +43,25 @@ public class ProfileBatchService {
     private final ProfileService profiles;
     private final IdentityKeys identityKeys;
     private final Destinations destinations;
+    private final OutboxSignal outboxSignal;
 
     public ProfileBatchService(TransactionOperations<Connection> tx, ProfileBatchRepository repository,
-                               ProfileService profiles, IdentityKeys identityKeys, Destinations destinations) {
+                               ProfileService profiles, IdentityKeys identityKeys, Destinations destinations,
+                               OutboxSignal outboxSignal) {
         this.tx = tx;
         this.repository = repository;
         this.profiles = profiles;
         this.identityKeys = identityKeys;
         this.destinations = destinations;
+        this.outboxSignal = outboxSignal;
     }
 
     public List<ItemResult> apply(String workspaceId, List<BatchPlan.Item> items) {
         for (int attempt = 1; attempt <= PLANNED_ATTEMPTS; attempt++) {
             try {
-                return tx.executeWrite(status -> planned(status.getConnection(), workspaceId, items));
+                List<ItemResult> results = tx.executeWrite(status -> planned(status.getConnection(), workspaceId, items));
+                outboxSignal.committed(workspaceId);
+                return results;
             } catch (Mispredicted e) {
                 LOG.debug("Batch plan did not hold (attempt {}): {}", attempt, e.getMessage());
             }

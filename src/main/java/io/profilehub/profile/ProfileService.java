@@ -5,6 +5,7 @@ import io.micronaut.http.HttpStatus;
 import io.micronaut.transaction.TransactionOperations;
 import io.profilehub.destination.Destinations;
 import io.profilehub.http.ProblemException;
+import io.profilehub.outbox.OutboxSignal;
 import jakarta.inject.Singleton;
 
 import java.sql.Connection;
@@ -31,13 +32,15 @@ public class ProfileService {
     private final ProfileRepository repository;
     private final IdentityKeys identityKeys;
     private final Destinations destinations;
+    private final OutboxSignal outboxSignal;
 
     public ProfileService(TransactionOperations<Connection> tx, ProfileRepository repository,
-                          IdentityKeys identityKeys, Destinations destinations) {
+                          IdentityKeys identityKeys, Destinations destinations, OutboxSignal outboxSignal) {
         this.tx = tx;
         this.repository = repository;
         this.identityKeys = identityKeys;
         this.destinations = destinations;
+        this.outboxSignal = outboxSignal;
     }
 
     public Optional<Profile> get(String workspaceId, String id) {
@@ -52,8 +55,10 @@ public class ProfileService {
         List<IdentityKey> keys = identityKeys.extract(identifiers);
         for (int attempt = 1; ; attempt++) {
             try {
-                return tx.executeWrite(status -> identifyOnce(status.getConnection(), workspaceId, identifiers,
-                        traits, keys));
+                Identified identified = tx.executeWrite(status -> identifyOnce(status.getConnection(), workspaceId,
+                        identifiers, traits, keys));
+                outboxSignal.committed(workspaceId);
+                return identified;
             } catch (LostRace e) {
                 // resolve again below
             }
@@ -90,8 +95,10 @@ public class ProfileService {
     /** POST /identify/{id} and /track/{id}: merge patches into an existing profile. */
     public Profile update(String workspaceId, String id, ObjectNode identifiersPatch, ObjectNode traitsPatch,
                           Long expectedVersion) {
-        return tx.executeWrite(status -> mergeInto(status.getConnection(), workspaceId, id, identifiersPatch,
-                traitsPatch, expectedVersion, destinations.namesFor(workspaceId)));
+        Profile profile = tx.executeWrite(status -> mergeInto(status.getConnection(), workspaceId, id,
+                identifiersPatch, traitsPatch, expectedVersion, destinations.namesFor(workspaceId)));
+        outboxSignal.committed(workspaceId);
+        return profile;
     }
 
     private Profile mergeInto(Connection c, String workspaceId, String id, ObjectNode identifiersPatch,
@@ -128,7 +135,9 @@ public class ProfileService {
     }
 
     public boolean delete(String workspaceId, String id) {
-        return tx.executeWrite(status -> repository.delete(status.getConnection(), workspaceId, id,
+        boolean deleted = tx.executeWrite(status -> repository.delete(status.getConnection(), workspaceId, id,
                 destinations.namesFor(workspaceId)));
+        outboxSignal.committed(workspaceId);
+        return deleted;
     }
 }
