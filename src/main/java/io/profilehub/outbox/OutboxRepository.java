@@ -86,6 +86,14 @@ public class OutboxRepository {
                and o.status = 'in_flight' and o.lease_owner = ?
             """;
 
+    /*
+     * The claim must walk outbox_active in id order and stop after a page of heads. Without fresh statistics (a new
+     * or suddenly grown queue; autovacuum lags on a busy server) the planner expects a handful of rows and prefers a
+     * bitmap scan that anti-joins and sorts the whole backlog: 3.7 s per claim at 80,000 pending events, against
+     * 2-50 ms for the ordered walk, which collapsed delivery to ~70 events/s. Off for the claiming transaction only.
+     */
+    private static final String ORDERED_CLAIM_PLAN = "set local enable_bitmapscan = off";
+
     private static final String RELEASE_OWNER = """
             update outbox_events set status = 'pending', lease_until = null, lease_owner = null
              where lease_owner = ? and status = 'in_flight'
@@ -118,6 +126,9 @@ public class OutboxRepository {
     public List<ClaimedEvent> claim(Connection c, String destination, int heads, int followers, Duration lease,
                                     String owner) throws SQLException {
         List<ClaimedEvent> claimed = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(ORDERED_CLAIM_PLAN)) {
+            ps.execute();
+        }
         try (PreparedStatement ps = c.prepareStatement(CLAIM_HEADS)) {
             ps.setString(1, destination);
             ps.setInt(2, heads);
