@@ -70,7 +70,7 @@ public class OutboxEngine {
         if (dispatchers.isEmpty()) {
             return;
         }
-        signal.onLocal(this::wake);
+        signal.onLocal(this::wakeForEvents);
         listener = new OutboxListener(dataSource, this::wake, this::wakeAll);
         listener.start();
         dispatchers.values().forEach(DestinationDispatcher::start);
@@ -81,6 +81,13 @@ public class OutboxEngine {
         DestinationDispatcher dispatcher = dispatchers.get(destination);
         if (dispatcher != null) {
             dispatcher.wake();
+        }
+    }
+
+    void wakeForEvents(String destination) {
+        DestinationDispatcher dispatcher = dispatchers.get(destination);
+        if (dispatcher != null) {
+            dispatcher.wakeForEvents();
         }
     }
 
