@@ -19,7 +19,7 @@ select 'default', 'usr_b' || lpad(g::text, 15, '0'),
            'address', jsonb_build_object('city', 'City' || (g % 300),
                                          'country', (array['NO', 'SE', 'DK', 'FI'])[1 + g % 4])),
        jsonb_build_object('plan', case when g % 10 = 0 then 'pro' else 'free' end,
-                          'seats', g % 50, 'score', (g * 7919) % 1000),
+                          'seats', g % 50, 'score', (g::bigint * 7919) % 1000),
        now() - g * interval '1 second', now()
   from generate_series(1, :profiles) g;
 

@@ -144,7 +144,7 @@ start_service() {
   MICRONAUT_CONFIG_FILES=$OUT/bench.yml PORT=$PORT \
   DATASOURCES_DEFAULT_URL="jdbc:postgresql://127.0.0.1:5432/$DB" DATASOURCES_DEFAULT_USERNAME=postgres \
   PROFILEHUB_BOOTSTRAP_API_KEY=$KEY \
-    java $SERVICE_JAVA_OPTS "$@" -jar target/profilehub-0.1.0.jar >> "$OUT/service.log" 2>&1 &
+    java $SERVICE_JAVA_OPTS -Xlog:gc:file="$OUT/gc-%p.log" "$@" -jar target/profilehub-0.1.0.jar >> "$OUT/service.log" 2>&1 &
   SERVICE_PID=$!
   until curl -sf "$BASE/health" 2>/dev/null | grep -q UP; do
     kill -0 "$SERVICE_PID" 2>/dev/null || { tail -50 "$OUT/service.log" >&2; exit 1; }
@@ -177,7 +177,7 @@ load_start=$(date +%s)
 "${PSQL[@]}" -v profiles="$PROFILES" -f "$BENCH_DIR/load.sql"
 log "  loaded in $(( $(date +%s) - load_start )) s"
 
-# Deliveries wait until the drain phase, so writes and drain are measured apart.
+# Nothing is delivered during the reads (they write no events) and the writes (below).
 api -XPOST "$BASE/sync/destinations/bench/pause" > /dev/null
 
 # --- reads ----------------------------------------------------------------------------------------------------
@@ -188,6 +188,21 @@ measure "search by email" search_email.lua "$CONNECTIONS" > /dev/null
 paced "search by email, light load" search_email.lua 200
 measure "search nested (name.last, ~50 rows)" search_nested.lua "$CONNECTIONS" > /dev/null
 paced "search nested, light load" search_nested.lua 100
+
+# --- commit-to-delivery latency ---------------------------------------------------------------------------------
+# On an empty queue, with a steady trickle of updates (the drain of a large backlog is measured at the end).
+api -XPOST "$BASE/sync/destinations/bench/resume" > /dev/null
+sleep 1
+curl -sS "http://127.0.0.1:$RECEIVER_PORT/reset" > /dev/null
+phase "commit-to-delivery latency (updates at ~200/s, ${DURATION}s)"
+BENCH_DELAY_MS=10 BENCH_RUN=l$RANDOM wrk_run update.lua 2 "$DURATION" > /dev/null
+sleep 2
+lat=$(curl -sS "http://127.0.0.1:$RECEIVER_PORT/latency")
+log "  $lat"
+record "commit-to-delivery latency" "$(field count "$lat")" "deliveries" "$(field p50_ms "$lat")" \
+  "$(field p99_ms "$lat")" "receiver clock vs occurredAt, ~200 updates/s, empty queue"
+# Deliveries wait until the drain phase from here on, so writes and drain are measured apart.
+api -XPOST "$BASE/sync/destinations/bench/pause" > /dev/null
 
 # --- writes ---------------------------------------------------------------------------------------------------
 create=$(measure "create (POST /identify)" create.lua "$CONNECTIONS")
@@ -209,22 +224,6 @@ log "  backlog $backlog; $((r1 - r0)) requests, $((d1 - d0)) events delivered"
 record "outbox drain (webhook requests)" "$(( (r1 - r0) / DRAIN_SECONDS ))" "deliveries/s" "" "" "backlog $backlog events"
 record "outbox drain (events settled)" "$(( (d1 - d0) / DRAIN_SECONDS ))" "events/s" "" "" "composed per profile"
 
-# The latency of a drained queue: stop, set the rest of the backlog aside, then a steady trickle of updates.
-api -XPOST "$BASE/sync/destinations/bench/pause" > /dev/null
-sleep 2
-"${PSQL[@]}" -c "update profilehub.outbox_events set status = 'cancelled', finished_at = now(), lease_owner = null
-                 where status in ('pending', 'in_flight')" > /dev/null
-api -XPOST "$BASE/sync/destinations/bench/resume" > /dev/null
-sleep 1
-curl -sS "http://127.0.0.1:$RECEIVER_PORT/reset" > /dev/null
-phase "commit-to-delivery latency (updates at ~200/s)"
-BENCH_DELAY_MS=10 BENCH_RUN=l$RANDOM wrk_run update.lua 2 "$DURATION" > /dev/null
-sleep 2
-lat=$(curl -sS "http://127.0.0.1:$RECEIVER_PORT/latency")
-log "  $lat"
-record "commit-to-delivery latency" "$(field count "$lat")" "deliveries" "$(field p50_ms "$lat")" \
-  "$(field p99_ms "$lat")" "receiver clock vs occurredAt, ~200 updates/s"
-
 # --- summary --------------------------------------------------------------------------------------------------
 rss_max=$(awk '{ v = $NF } v > m { m = v } END { printf "%.0f", m / 1024 }' "$OUT/rss.txt")
 rss_phase=$(awk '{ v = $NF } v > m { m = v; p = $0 } END { sub(/ [0-9]+$/, "", p); print p }' "$OUT/rss.txt")
@@ -237,7 +236,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f%%", 100 * a /
        "$(psql -X -At -d "$DB" -c 'show server_version' | cut -d' ' -f1) PostgreSQL, $PROFILES profiles," \
        "wrk/pgbench ${DURATION}s after ${WARMUP}s warm-up"
   echo "service: java $SERVICE_JAVA_OPTS -XX:SharedArchiveFile=… -jar target/profilehub-0.1.0.jar;" \
-       "webhook destination concurrency $DESTINATION_CONCURRENCY; machine load average before the run: $LOAD_BEFORE"
+       "webhook destination concurrency $DESTINATION_CONCURRENCY;" \
+       "machine load average (1/5/15 min) before the run: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo
   printf '| %-42s | %12s | %-12s | %9s | %9s | %s\n' "measure" "value" "unit" "p50 ms" "p99 ms" "conditions |"
   printf '|%s|%s|%s|%s|%s|%s\n' "--------------------------------------------" "-------------:" "--------------" \
