@@ -21,7 +21,9 @@ public class OutboxRepository {
     /*
      * The head of each profile's queue for this destination: due, not held by a live lease, and with no earlier
      * pending or in-flight event of the same profile. SKIP LOCKED lets any number of workers and instances claim
-     * side by side; the NOT EXISTS keeps one profile's events strictly one after another.
+     * side by side; the NOT EXISTS keeps one profile's events strictly one after another. Its OFFSET 0 keeps it a
+     * probe of outbox_profile_active per candidate: as an anti-join, statistics taken while nothing was pending let
+     * the planner scan the whole backlog for every candidate (22 s per claim at 440,000 pending events, 1.2 ms so).
      */
     private static final String CLAIM_HEADS = """
             with heads as (
@@ -33,7 +35,8 @@ public class OutboxRepository {
                         or (e.status = 'in_flight' and e.lease_until < now()))
                    and not exists (select 1 from outbox_events p
                                     where p.destination = e.destination and p.profile_id = e.profile_id
-                                      and p.status in ('pending', 'in_flight') and p.id < e.id)
+                                      and p.status in ('pending', 'in_flight') and p.id < e.id
+                                   offset 0)
                  order by e.id
                  limit ?
                    for update of e skip locked
