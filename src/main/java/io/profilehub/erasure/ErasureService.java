@@ -7,6 +7,7 @@ import io.profilehub.destination.ConnectorRegistry;
 import io.profilehub.destination.Destinations;
 import io.profilehub.http.JsonInput;
 import io.profilehub.http.ProblemException;
+import io.profilehub.outbox.OutboxSignal;
 import io.profilehub.outbox.SealedFields;
 import io.profilehub.profile.IdentityKey;
 import io.profilehub.profile.IdentityKeys;
@@ -32,10 +33,12 @@ public class ErasureService {
     private final SealedFields sealer;
     private final IdentityKeys identityKeys;
     private final Suppressions suppressions;
+    private final OutboxSignal outboxSignal;
 
     public ErasureService(TransactionOperations<Connection> tx, ErasureRepository repository,
                           Destinations destinations, ConnectorRegistry connectors, SealedFields sealer,
-                          IdentityKeys identityKeys, Suppressions suppressions) {
+                          IdentityKeys identityKeys, Suppressions suppressions, OutboxSignal outboxSignal) {
+        this.outboxSignal = outboxSignal;
         this.tx = tx;
         this.repository = repository;
         this.destinations = destinations;
@@ -47,7 +50,7 @@ public class ErasureService {
 
     /** Erases the user, or returns the existing record when it already was; empty when the id never existed. */
     public Optional<ErasureRecord> erase(String workspaceId, String userId, boolean suppress) {
-        return tx.executeWrite(status -> {
+        Optional<ErasureRecord> record = tx.executeWrite(status -> {
             Connection c = status.getConnection();
             Optional<ErasureRepository.Target> target = repository.lock(c, workspaceId, userId);
             if (target.isPresent()) {
@@ -55,6 +58,8 @@ public class ErasureService {
             }
             return record(c, workspaceId, userId);
         });
+        outboxSignal.committed(workspaceId);
+        return record;
     }
 
     private ErasureRepository.Erasure plan(String workspaceId, String userId, ErasureRepository.Target target,

@@ -35,6 +35,8 @@ final class DestinationDispatcher {
     private volatile boolean running;
     private volatile boolean paused;
     private volatile boolean stateStale = true;
+    /* Changes around a pause this dispatcher makes, so a state read that overlaps it cannot undo it. */
+    private final java.util.concurrent.atomic.AtomicLong pauseGeneration = new java.util.concurrent.atomic.AtomicLong();
     private volatile long stateReadAt;
 
     DestinationDispatcher(DestinationSettings settings, Connector connector, OutboxCollaborators deps, String instanceId) {
@@ -73,6 +75,11 @@ final class DestinationDispatcher {
     /** New events or a state change (pause, resume) were announced for this destination. */
     void wake() {
         stateStale = true;
+        wakeup.signal();
+    }
+
+    /** This instance committed new events: no state to re-read. */
+    void wakeForEvents() {
         wakeup.signal();
     }
 
@@ -133,8 +140,12 @@ final class DestinationDispatcher {
         if (!stateStale && now - stateReadAt < deps.settings().pollInterval().toNanos()) {
             return;
         }
+        long generation = pauseGeneration.get();
         DestinationStateRepository.State state = deps.tx().executeRead(status ->
                 deps.states().read(status.getConnection(), settings.name()));
+        if (pauseGeneration.get() != generation) {
+            return; // a worker paused meanwhile; read again on the next round
+        }
         paused = state.paused();
         stateReadAt = now;
         stateStale = false;
@@ -278,6 +289,7 @@ final class DestinationDispatcher {
     }
 
     private void pause(Outcome outcome) {
+        pauseGeneration.incrementAndGet();
         paused = true;
         String reason = "credentials refused (HTTP " + outcome.status() + "): " + outcome.detail()
                 + "; fix the token and resume the destination";
@@ -286,6 +298,7 @@ final class DestinationDispatcher {
             deps.states().setPaused(status.getConnection(), settings.name(), true, reason);
             return null;
         });
+        pauseGeneration.incrementAndGet(); // reads from here on see the committed pause
     }
 
     private static String describe(Outcome outcome) {

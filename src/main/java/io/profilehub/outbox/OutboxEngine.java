@@ -35,8 +35,11 @@ public class OutboxEngine {
     private OutboxListener listener;
     private volatile boolean stopped;
 
+    private final OutboxSignal signal;
+
     public OutboxEngine(Destinations destinations, ConnectorRegistry connectors, OutboxCollaborators deps,
-                        DataSource dataSource) {
+                        DataSource dataSource, OutboxSignal signal) {
+        this.signal = signal;
         this.destinations = destinations;
         this.connectors = connectors;
         this.deps = deps;
@@ -64,6 +67,7 @@ public class OutboxEngine {
         if (dispatchers.isEmpty()) {
             return;
         }
+        signal.onLocal(this::wakeForEvents);
         listener = new OutboxListener(dataSource, this::wake, this::wakeAll);
         listener.start();
         dispatchers.values().forEach(DestinationDispatcher::start);
@@ -74,6 +78,13 @@ public class OutboxEngine {
         DestinationDispatcher dispatcher = dispatchers.get(destination);
         if (dispatcher != null) {
             dispatcher.wake();
+        }
+    }
+
+    void wakeForEvents(String destination) {
+        DestinationDispatcher dispatcher = dispatchers.get(destination);
+        if (dispatcher != null) {
+            dispatcher.wakeForEvents();
         }
     }
 

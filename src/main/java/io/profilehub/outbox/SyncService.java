@@ -28,10 +28,14 @@ public class SyncService {
     private final DestinationStateRepository states;
     private final Destinations destinations;
     private final ExecutorService background;
+    private final OutboxSignal signal;
+
+    private final OutboxSignal outboxSignal;
 
     public SyncService(TransactionOperations<Connection> tx, SyncRepository repository,
                        DestinationStateRepository states, Destinations destinations,
-                       @Named(TaskExecutors.BLOCKING) ExecutorService background) {
+                       @Named(TaskExecutors.BLOCKING) ExecutorService background, OutboxSignal outboxSignal) {
+        this.outboxSignal = outboxSignal;
         this.tx = tx;
         this.repository = repository;
         this.states = states;
@@ -96,6 +100,8 @@ public class SyncService {
                 if (page.enqueued() == 0) {
                     break;
                 }
+                signal.destinationChanged(destination);
+                outboxSignal.destinationChanged(destination);
                 after = page.lastProfileId();
                 long total = enqueued;
                 String last = after;

@@ -7,6 +7,7 @@ import io.profilehub.destination.Destinations;
 import io.profilehub.erasure.ErasureRepository;
 import io.profilehub.erasure.Suppressions;
 import io.profilehub.http.ProblemException;
+import io.profilehub.outbox.OutboxSignal;
 import jakarta.inject.Singleton;
 
 import java.sql.Connection;
@@ -35,16 +36,18 @@ public class ProfileService {
     private final Destinations destinations;
     private final Suppressions suppressions;
     private final ErasureRepository erasures;
+    private final OutboxSignal outboxSignal;
 
     public ProfileService(TransactionOperations<Connection> tx, ProfileRepository repository,
                           IdentityKeys identityKeys, Destinations destinations, Suppressions suppressions,
-                          ErasureRepository erasures) {
+                          ErasureRepository erasures, OutboxSignal outboxSignal) {
         this.suppressions = suppressions;
         this.erasures = erasures;
         this.tx = tx;
         this.repository = repository;
         this.identityKeys = identityKeys;
         this.destinations = destinations;
+        this.outboxSignal = outboxSignal;
     }
 
     public Optional<Profile> get(String workspaceId, String id) {
@@ -59,8 +62,10 @@ public class ProfileService {
         List<IdentityKey> keys = identityKeys.extract(identifiers);
         for (int attempt = 1; ; attempt++) {
             try {
-                return tx.executeWrite(status -> identifyOnce(status.getConnection(), workspaceId, identifiers,
-                        traits, keys));
+                Identified identified = tx.executeWrite(status -> identifyOnce(status.getConnection(), workspaceId,
+                        identifiers, traits, keys));
+                outboxSignal.committed(workspaceId);
+                return identified;
             } catch (LostRace e) {
                 // resolve again below
             }
@@ -112,8 +117,10 @@ public class ProfileService {
     /** POST /identify/{id} and /track/{id}: merge patches into an existing profile. */
     public Profile update(String workspaceId, String id, ObjectNode identifiersPatch, ObjectNode traitsPatch,
                           Long expectedVersion) {
-        return tx.executeWrite(status -> mergeInto(status.getConnection(), workspaceId, id, identifiersPatch,
-                traitsPatch, expectedVersion, destinations.namesFor(workspaceId)));
+        Profile profile = tx.executeWrite(status -> mergeInto(status.getConnection(), workspaceId, id,
+                identifiersPatch, traitsPatch, expectedVersion, destinations.namesFor(workspaceId)));
+        outboxSignal.committed(workspaceId);
+        return profile;
     }
 
     private Profile mergeInto(Connection c, String workspaceId, String id, ObjectNode identifiersPatch,

@@ -1,0 +1,207 @@
+package io.profilehub.profile;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.profilehub.http.ProblemException;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Decides, in request order, what each item of a batch does, as if the items were sent one by one: which profile
+ * an identify resolves to (including profiles created by earlier items of the batch), which items fail and why, and
+ * in which wave each write runs. Ownership of unique values is simulated from what the database held when the batch
+ * started, so conflicts are found here and no write has to be undone.
+ *
+ * <p>An item's wave comes after every earlier item that writes the same profile or claims or releases one of the
+ * same unique values; items of one wave are independent and can be applied by set-based statements.
+ */
+final class BatchPlan {
+
+    /** One item of the request: an update when id is set, else an identify. */
+    record Item(int index, String id, ObjectNode identifiers, ObjectNode traits, ProblemException invalid) {
+    }
+
+    enum Kind { CREATE, MERGE }
+
+    /** A write the batch will make; for a merge, touched/wanted re-point the unique keys as the single call does. */
+    record Step(Item item, Kind kind, String profileId, List<IdentityKey> claims, List<String> touched,
+                List<IdentityKey> wanted, int wave) {
+        int status() {
+            return kind == Kind.CREATE ? 201 : 200;
+        }
+    }
+
+    private final List<Step> steps = new ArrayList<>();
+    private final Map<Integer, ProblemException> failures = new LinkedHashMap<>();
+    private int waves;
+
+    List<Step> steps() {
+        return steps;
+    }
+
+    Map<Integer, ProblemException> failures() {
+        return failures;
+    }
+
+    int waves() {
+        return waves;
+    }
+
+    /** Every unique value and profile id the batch names: what must be read before planning. */
+    static Set<IdentityKey> keysNamed(List<Item> items, IdentityKeys identityKeys) {
+        Set<IdentityKey> keys = new LinkedHashSet<>();
+        for (Item item : items) {
+            if (item.invalid() == null) {
+                keys.addAll(identityKeys.extract(item.identifiers()));
+            }
+        }
+        return keys;
+    }
+
+    static Set<String> idsNamed(List<Item> items) {
+        return items.stream().filter(i -> i.invalid() == null && i.id() != null).map(Item::id)
+                .collect(Collectors.toCollection(LinkedHashSet::new));
+    }
+
+    static BatchPlan of(List<Item> items, Map<IdentityKey, String> owners, Set<String> existing,
+                        IdentityKeys identityKeys, java.util.function.Supplier<String> newId) {
+        return new Planner(owners, existing, identityKeys, newId).plan(items);
+    }
+
+    private static final class Planner {
+        private final Map<IdentityKey, String> owners;
+        private final Map<String, Map<String, String>> held = new HashMap<>(); // profile -> key name -> value
+        private final Set<String> existing;
+        private final IdentityKeys identityKeys;
+        private final java.util.function.Supplier<String> newId;
+        private final Map<Object, Integer> lastWave = new HashMap<>(); // profile id or IdentityKey -> wave
+        private final BatchPlan plan = new BatchPlan();
+
+        Planner(Map<IdentityKey, String> owners, Set<String> existing, IdentityKeys identityKeys,
+                java.util.function.Supplier<String> newId) {
+            this.owners = new HashMap<>(owners);
+            this.existing = new java.util.HashSet<>(existing);
+            this.identityKeys = identityKeys;
+            this.newId = newId;
+            owners.forEach((k, p) -> held.computeIfAbsent(p, x -> new HashMap<>()).put(k.name(), k.value()));
+        }
+
+        BatchPlan plan(List<Item> items) {
+            for (Item item : items) {
+                if (item.invalid() != null) {
+                    plan.failures.put(item.index(), item.invalid());
+                } else if (item.id() != null) {
+                    update(item);
+                } else {
+                    identify(item);
+                }
+            }
+            return plan;
+        }
+
+        private void identify(Item item) {
+            List<IdentityKey> keys = identityKeys.extract(item.identifiers());
+            Map<IdentityKey, String> found = new LinkedHashMap<>();
+            for (IdentityKey k : keys) {
+                String owner = owners.get(k);
+                if (owner != null) {
+                    found.put(k, owner);
+                }
+            }
+            Set<String> profiles = new LinkedHashSet<>(found.values());
+            if (profiles.size() > 1) {
+                // The single call's answer, word for word.
+                String who = found.entrySet().stream().map(e -> e.getValue() + " (" + e.getKey().name() + ")")
+                        .distinct().collect(Collectors.joining(", "));
+                plan.failures.put(item.index(), ProblemException.conflict("The identifiers match " + profiles.size()
+                        + " different profiles: " + who + ". Nothing was changed.",
+                        Map.of("profiles", List.copyOf(profiles))));
+                return;
+            }
+            if (profiles.size() == 1) {
+                merge(item, profiles.iterator().next());
+                return;
+            }
+            String id = newId.get();
+            existing.add(id);
+            for (IdentityKey k : keys) {
+                claim(id, k);
+            }
+            List<Object> deps = new ArrayList<>(keys);
+            deps.add(id);
+            plan.steps.add(new Step(item, Kind.CREATE, id, keys, List.of(), List.of(), wave(deps)));
+        }
+
+        private void update(Item item) {
+            if (!existing.contains(item.id())) {
+                plan.failures.put(item.index(), ProfileController.notFound(item.id()));
+                return;
+            }
+            merge(item, item.id());
+        }
+
+        private void merge(Item item, String id) {
+            List<String> touched = identityKeys.touched(item.identifiers());
+            // A merge patch replaces a top-level scalar, so the value a touched key ends with is the patch's own.
+            List<IdentityKey> wanted = identityKeys.extract(item.identifiers()).stream()
+                    .filter(k -> touched.contains(k.name())).toList();
+            Map<IdentityKey, String> wantedOwners = new LinkedHashMap<>();
+            for (IdentityKey k : wanted) {
+                String owner = owners.get(k);
+                if (owner != null) {
+                    wantedOwners.put(k, owner);
+                }
+            }
+            String taken = wantedOwners.entrySet().stream().filter(e -> !e.getValue().equals(id))
+                    .map(e -> e.getKey().name() + " is already used by " + e.getValue())
+                    .collect(Collectors.joining("; "));
+            if (!taken.isEmpty()) {
+                plan.failures.put(item.index(), ProblemException.conflict("This change would give " + id
+                        + " a unique identifier another profile holds: " + taken + ". Nothing was changed.",
+                        Map.of("profiles", wantedOwners.values().stream().distinct().toList())));
+                return;
+            }
+            List<Object> deps = new ArrayList<>();
+            deps.add(id);
+            Map<String, String> holds = held.computeIfAbsent(id, x -> new HashMap<>());
+            for (String name : touched) {
+                String old = holds.get(name);
+                IdentityKey now = wanted.stream().filter(k -> k.name().equals(name)).findFirst().orElse(null);
+                if (old != null && (now == null || !now.value().equals(old))) {
+                    IdentityKey released = new IdentityKey(name, old);
+                    owners.remove(released);
+                    holds.remove(name);
+                    deps.add(released);
+                }
+                if (now != null) {
+                    claim(id, now);
+                    deps.add(now);
+                }
+            }
+            plan.steps.add(new Step(item, Kind.MERGE, id, List.of(), touched, wanted, wave(deps)));
+        }
+
+        private void claim(String id, IdentityKey k) {
+            owners.put(k, id);
+            held.computeIfAbsent(id, x -> new HashMap<>()).put(k.name(), k.value());
+        }
+
+        private int wave(List<Object> deps) {
+            int wave = 1;
+            for (Object d : deps) {
+                wave = Math.max(wave, lastWave.getOrDefault(d, 0) + 1);
+            }
+            for (Object d : deps) {
+                lastWave.put(d, wave);
+            }
+            plan.waves = Math.max(plan.waves, wave);
+            return wave;
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package io.profilehub.profile;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpRequest;
+import io.micronaut.http.HttpStatus;
+import io.micronaut.http.annotation.Body;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Post;
+import io.profilehub.auth.Caller;
+import io.profilehub.auth.RequiresScope;
+import io.profilehub.auth.Scope;
+import io.profilehub.http.JsonInput;
+import io.profilehub.http.ProblemException;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * POST /identify/batch: up to 1,000 identify or update items in one request, each answered with the status it
+ * would have had alone. Only a body that is not such an array fails as a whole.
+ */
+@Controller
+public class ProfileBatchController {
+    public static final int MAX_ITEMS = 1000;
+    public static final int MAX_BODY_BYTES = 2 * 1024 * 1024;
+    private static final Set<String> ITEM_FIELDS = Set.of("id", "identifiers", "traits");
+
+    public record BatchResponse(List<ProfileBatchService.ItemResult> results) {
+    }
+
+    private final ProfileBatchService batches;
+
+    public ProfileBatchController(ProfileBatchService batches) {
+        this.batches = batches;
+    }
+
+    @Post(uri = "/identify/batch", consumes = "*/*")
+    @RequiresScope(Scope.PROFILES_WRITE)
+    public BatchResponse batch(Caller caller, HttpRequest<?> request, @Nullable @Body byte[] body) {
+        JsonNode json = JsonInput.parse(request, body, MAX_BODY_BYTES);
+        if (!json.isArray()) {
+            throw ProblemException.badRequest("The request body must be a JSON array of items, not "
+                    + JsonInput.describe(json) + ".");
+        }
+        if (json.size() > MAX_ITEMS) {
+            throw new ProblemException(HttpStatus.REQUEST_ENTITY_TOO_LARGE, "payload-too-large", "The batch has " + json.size() + " items; send at most " + MAX_ITEMS
+                    + " per request.");
+        }
+        List<BatchPlan.Item> items = new ArrayList<>(json.size());
+        for (int i = 0; i < json.size(); i++) {
+            items.add(item(i, json.get(i)));
+        }
+        return new BatchResponse(batches.apply(caller.workspaceId(), items));
+    }
+
+    /** Checks one item as POST /identify or POST /identify/{id} checks its body; a bad item carries its 400. */
+    static BatchPlan.Item item(int index, JsonNode node) {
+        try {
+            if (!node.isObject()) {
+                throw ProblemException.badRequest("Each item must be a JSON object, not " + JsonInput.describe(node) + ".");
+            }
+            ObjectNode json = (ObjectNode) node;
+            Iterator<String> names = json.fieldNames();
+            while (names.hasNext()) {
+                String name = names.next();
+                if (!ITEM_FIELDS.contains(name)) {
+                    throw ProblemException.badRequest("Unknown member '" + (name.length() > 60 ? name.substring(0, 60) + "…" : name)
+                            + "' in the item; expected id, identifiers and traits.");
+                }
+            }
+            String id = null;
+            if (json.hasNonNull("id")) {
+                JsonNode value = json.get("id");
+                if (!value.isTextual()) {
+                    throw ProblemException.badRequest("'id' must be a string, not " + JsonInput.describe(value) + ".");
+                }
+                id = ProfileIds.require(value.textValue());
+            }
+            ObjectNode identifiers = JsonInput.optionalObject(json, "identifiers", "");
+            ObjectNode traits = JsonInput.optionalObject(json, "traits", "");
+            if (id == null && (identifiers == null || identifiers.isEmpty())) {
+                throw ProblemException.badRequest("'identifiers' must be a non-empty JSON object.");
+            }
+            return new BatchPlan.Item(index, id, identifiers, traits, null);
+        } catch (ProblemException e) {
+            return new BatchPlan.Item(index, null, null, null, e);
+        }
+    }
+}

@@ -1,0 +1,246 @@
+package io.profilehub.profile;
+
+import jakarta.inject.Singleton;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The SQL of POST /identify/batch: one statement resolves every unique value and profile id of a batch, and each
+ * wave of the batch (at most one item per profile and per unique value) is applied with one multi-row create and one
+ * multi-row merge. The statements are the single-call ones of {@link ProfileRepository} written over arrays, with
+ * the same outbox payloads, so a batch writes exactly the rows the same calls made one by one would.
+ */
+@Singleton
+public class ProfileBatchRepository {
+
+    private static final String RESOLVE = """
+            select k.key_name, k.key_value, k.profile_id
+              from identity_keys k
+              join unnest(?::text[], ?::text[]) as wanted(name, value)
+                on k.key_name = wanted.name and k.key_value = wanted.value
+             where k.workspace_id = ?
+            union all
+            select null, null, p.id
+              from profiles p
+             where p.workspace_id = ? and p.id = any(?::text[])
+            """;
+
+    /* Returns, per new profile, how many of its unique values it claimed; fewer than sent means a concurrent claim. */
+    private static final String CREATE_MANY = """
+            with input as (
+                select * from unnest(?::text[], ?::text[], ?::text[]) with ordinality as i(id, identifiers, traits, ord)
+            ), created as (
+                insert into profiles (workspace_id, id, identifiers, traits)
+                select ?, i.id, jsonb_strip_nulls(i.identifiers::jsonb), jsonb_strip_nulls(i.traits::jsonb)
+                  from input i order by i.ord
+                returning id, workspace_id, identifiers, traits, created_at, updated_at, version
+            ), claimed as (
+                insert into identity_keys (workspace_id, key_name, key_value, profile_id)
+                select c.workspace_id, k.name, k.value, c.id
+                  from created c join unnest(?::text[], ?::text[], ?::text[]) as k(profile_id, name, value)
+                    on k.profile_id = c.id
+                on conflict do nothing
+                returning profile_id
+            ), events as (
+                insert into outbox_events (workspace_id, destination, profile_id, kind, profile_version, payload)
+                select c.workspace_id, d.name, c.id, 'upsert', c.version,
+                       jsonb_build_object('type', 'profile.upsert', 'profileId', c.id, 'workspaceId', c.workspace_id,
+                                          'version', c.version, 'created', true, 'occurredAt', c.updated_at,
+                                          'identifiers', c.identifiers, 'traits', c.traits)
+                  from created c cross join unnest(?::text[]) as d(name)
+            )
+            select profile_id, count(*) from claimed group by profile_id
+            """;
+
+    /*
+     * MERGE of ProfileRepository over many profiles, with its key re-pointing (SYNC_KEYS) folded in: keys rows carry
+     * (profile, touched key name, wanted value or null). They apply only to profiles the merge really changed, as
+     * in the single call. Rows are locked in id order so two batches lock common profiles in the same order.
+     */
+    private static final String MERGE_MANY = """
+            with input as (
+                select * from unnest(?::text[], ?::text[], ?::text[]) as i(id, identifiers_patch, traits_patch)
+            ), current as (
+                select p.id, p.workspace_id, p.identifiers, p.traits, p.version,
+                       i.identifiers_patch::jsonb as identifiers_patch, i.traits_patch::jsonb as traits_patch
+                  from profiles p join input i on p.id = i.id
+                 where p.workspace_id = ?
+                 order by p.id
+                   for update of p
+            ), merged as (
+                select c.*, jsonb_merge_patch(c.identifiers, c.identifiers_patch) as new_identifiers,
+                       jsonb_merge_patch(c.traits, c.traits_patch) as new_traits
+                  from current c
+            ), updated as (
+                update profiles p
+                   set identifiers = m.new_identifiers, traits = m.new_traits,
+                       version = m.version + 1, updated_at = clock_timestamp()
+                  from merged m
+                 where p.workspace_id = m.workspace_id and p.id = m.id
+                   and (m.new_identifiers <> m.identifiers or m.new_traits <> m.traits)
+                returning p.id, p.workspace_id, p.identifiers, p.version, p.updated_at,
+                          jsonb_merge_diff(m.identifiers, p.identifiers) as identifiers_change,
+                          jsonb_merge_diff(m.traits, p.traits) as traits_change
+            ), events as (
+                insert into outbox_events (workspace_id, destination, profile_id, kind, profile_version, payload)
+                select u.workspace_id, d.name, u.id, 'upsert', u.version,
+                       jsonb_build_object('type', 'profile.upsert', 'profileId', u.id, 'workspaceId', u.workspace_id,
+                                          'version', u.version, 'created', false, 'occurredAt', u.updated_at,
+                                          'identifiers', u.identifiers_change, 'traits', u.traits_change)
+                  from updated u cross join unnest(?::text[]) as d(name)
+            ), touched as (
+                select k.* from unnest(?::text[], ?::text[], ?::text[]) as k(profile_id, name, value)
+                 where k.profile_id in (select id from updated)
+            ), released as (
+                delete from identity_keys i
+                 using (select distinct profile_id, name from touched) t
+                 where i.workspace_id = ? and i.profile_id = t.profile_id and i.key_name = t.name
+                   and not exists (select 1 from touched w
+                                    where w.profile_id = i.profile_id and w.name = i.key_name and w.value = i.key_value)
+            ), missing as (
+                select w.profile_id, w.name, w.value from touched w
+                 where w.value is not null
+                   and not exists (select 1 from identity_keys i
+                                    where i.workspace_id = ? and i.key_name = w.name and i.key_value = w.value
+                                      and i.profile_id = w.profile_id)
+            ), claimed as (
+                insert into identity_keys (workspace_id, key_name, key_value, profile_id)
+                select ?, m.name, m.value, m.profile_id from missing m
+                on conflict do nothing
+                returning profile_id
+            ), shortfall as (
+                select profile_id, count(*) as n from missing group by profile_id
+                union all
+                select profile_id, -count(*) from claimed group by profile_id
+            )
+            select m.id, u.id is not null as changed, u.identifiers::text,
+                   (select coalesce(sum(s.n), 0) from shortfall s where s.profile_id = m.id) as unclaimed
+              from merged m left join updated u on u.id = m.id
+            """;
+
+    /** What the database holds for a batch's unique values and profile ids. */
+    public record Resolved(Map<IdentityKey, String> owners, Set<String> existing) {
+    }
+
+    public Resolved resolve(Connection c, String workspaceId, Collection<IdentityKey> keys, Collection<String> ids)
+            throws SQLException {
+        Map<IdentityKey, String> owners = new HashMap<>();
+        Set<String> existing = new HashSet<>();
+        if (keys.isEmpty() && ids.isEmpty()) {
+            return new Resolved(owners, existing);
+        }
+        try (PreparedStatement ps = c.prepareStatement(RESOLVE)) {
+            ps.setArray(1, text(c, keys.stream().map(IdentityKey::name).toList()));
+            ps.setArray(2, text(c, keys.stream().map(IdentityKey::value).toList()));
+            ps.setString(3, workspaceId);
+            ps.setString(4, workspaceId);
+            ps.setArray(5, text(c, ids));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    if (rs.getString(1) == null) {
+                        existing.add(rs.getString(3));
+                    } else {
+                        owners.put(new IdentityKey(rs.getString(1), rs.getString(2)), rs.getString(3));
+                    }
+                }
+            }
+        }
+        return new Resolved(owners, existing);
+    }
+
+    public record NewProfile(String id, String identifiers, String traits, List<IdentityKey> keys) {
+    }
+
+    /** Inserts the profiles, their keys and events; returns per profile id how many keys it claimed. */
+    public Map<String, Long> createMany(Connection c, String workspaceId, List<NewProfile> profiles,
+                                        List<String> destinations) throws SQLException {
+        List<String> keyOwners = new ArrayList<>();
+        List<String> keyNames = new ArrayList<>();
+        List<String> keyValues = new ArrayList<>();
+        for (NewProfile p : profiles) {
+            for (IdentityKey k : p.keys()) {
+                keyOwners.add(p.id());
+                keyNames.add(k.name());
+                keyValues.add(k.value());
+            }
+        }
+        Map<String, Long> claimed = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(CREATE_MANY)) {
+            ps.setArray(1, text(c, profiles.stream().map(NewProfile::id).toList()));
+            ps.setArray(2, text(c, profiles.stream().map(NewProfile::identifiers).toList()));
+            ps.setArray(3, text(c, profiles.stream().map(NewProfile::traits).toList()));
+            ps.setString(4, workspaceId);
+            ps.setArray(5, text(c, keyOwners));
+            ps.setArray(6, text(c, keyNames));
+            ps.setArray(7, text(c, keyValues));
+            ps.setArray(8, text(c, destinations));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    claimed.put(rs.getString(1), rs.getLong(2));
+                }
+            }
+        }
+        return claimed;
+    }
+
+    /** One merge: patches, and for each unique key name the patch touches, the value wanted (null: none). */
+    public record Patch(String id, String identifiers, String traits, List<String> touched, List<IdentityKey> wanted) {
+    }
+
+    /** changed as in ProfileRepository.Merged; unclaimed counts wanted values another profile holds. */
+    public record MergeRow(String id, boolean changed, String identifiers, long unclaimed) {
+    }
+
+    public Map<String, MergeRow> mergeMany(Connection c, String workspaceId, List<Patch> patches,
+                                           List<String> destinations) throws SQLException {
+        List<String> keyOwners = new ArrayList<>();
+        List<String> keyNames = new ArrayList<>();
+        List<String> keyValues = new ArrayList<>();
+        for (Patch p : patches) {
+            for (String name : p.touched()) {
+                List<IdentityKey> wanted = p.wanted().stream().filter(k -> k.name().equals(name)).toList();
+                for (IdentityKey k : wanted.isEmpty() ? java.util.Collections.singletonList((IdentityKey) null) : wanted) {
+                    keyOwners.add(p.id());
+                    keyNames.add(name);
+                    keyValues.add(k == null ? null : k.value());
+                }
+            }
+        }
+        Map<String, MergeRow> rows = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(MERGE_MANY)) {
+            ps.setArray(1, text(c, patches.stream().map(Patch::id).toList()));
+            ps.setArray(2, text(c, patches.stream().map(Patch::identifiers).toList()));
+            ps.setArray(3, text(c, patches.stream().map(Patch::traits).toList()));
+            ps.setString(4, workspaceId);
+            ps.setArray(5, text(c, destinations));
+            ps.setArray(6, text(c, keyOwners));
+            ps.setArray(7, text(c, keyNames));
+            ps.setArray(8, text(c, keyValues));
+            ps.setString(9, workspaceId);
+            ps.setString(10, workspaceId);
+            ps.setString(11, workspaceId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    rows.put(rs.getString(1), new MergeRow(rs.getString(1), rs.getBoolean(2), rs.getString(3),
+                            rs.getLong(4)));
+                }
+            }
+        }
+        return rows;
+    }
+
+    private static Array text(Connection c, Collection<String> values) throws SQLException {
+        return c.createArrayOf("text", values.toArray());
+    }
+}
