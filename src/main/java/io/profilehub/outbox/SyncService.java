@@ -28,8 +28,6 @@ public class SyncService {
     private final DestinationStateRepository states;
     private final Destinations destinations;
     private final ExecutorService background;
-    private final OutboxSignal signal;
-
     private final OutboxSignal outboxSignal;
 
     public SyncService(TransactionOperations<Connection> tx, SyncRepository repository,
@@ -100,7 +98,6 @@ public class SyncService {
                 if (page.enqueued() == 0) {
                     break;
                 }
-                signal.destinationChanged(destination);
                 outboxSignal.destinationChanged(destination);
                 after = page.lastProfileId();
                 long total = enqueued;
