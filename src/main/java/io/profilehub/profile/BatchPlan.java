@@ -71,20 +71,29 @@ final class BatchPlan {
 
     static BatchPlan of(List<Item> items, Map<IdentityKey, String> owners, Set<String> existing,
                         IdentityKeys identityKeys, java.util.function.Supplier<String> newId) {
-        return new Planner(owners, existing, identityKeys, newId).plan(items);
+        return of(items, owners, existing, Map.of(), identityKeys, newId);
+    }
+
+    /** {@code suppressed}: unique values of erased people who asked not to be re-created, with their hashes. */
+    static BatchPlan of(List<Item> items, Map<IdentityKey, String> owners, Set<String> existing,
+                        Map<IdentityKey, String> suppressed, IdentityKeys identityKeys,
+                        java.util.function.Supplier<String> newId) {
+        return new Planner(owners, existing, suppressed, identityKeys, newId).plan(items);
     }
 
     private static final class Planner {
         private final Map<IdentityKey, String> owners;
         private final Map<String, Map<String, String>> held = new HashMap<>(); // profile -> key name -> value
         private final Set<String> existing;
+        private final Map<IdentityKey, String> suppressed;
         private final IdentityKeys identityKeys;
         private final java.util.function.Supplier<String> newId;
         private final Map<Object, Integer> lastWave = new HashMap<>(); // profile id or IdentityKey -> wave
         private final BatchPlan plan = new BatchPlan();
 
-        Planner(Map<IdentityKey, String> owners, Set<String> existing, IdentityKeys identityKeys,
-                java.util.function.Supplier<String> newId) {
+        Planner(Map<IdentityKey, String> owners, Set<String> existing, Map<IdentityKey, String> suppressed,
+                IdentityKeys identityKeys, java.util.function.Supplier<String> newId) {
+            this.suppressed = suppressed;
             this.owners = new HashMap<>(owners);
             this.existing = new java.util.HashSet<>(existing);
             this.identityKeys = identityKeys;
@@ -126,6 +135,11 @@ final class BatchPlan {
             }
             if (profiles.size() == 1) {
                 merge(item, profiles.iterator().next());
+                return;
+            }
+            List<String> hits = keys.stream().map(suppressed::get).filter(java.util.Objects::nonNull).toList();
+            if (!hits.isEmpty()) {
+                plan.failures.put(item.index(), ProfileService.suppressed(hits));
                 return;
             }
             String id = newId.get();

@@ -6,6 +6,8 @@ import io.micronaut.transaction.TransactionOperations;
 import io.profilehub.destination.Destinations;
 import io.profilehub.http.ProblemException;
 import io.profilehub.http.Problems;
+import io.profilehub.erasure.ErasureRepository;
+import io.profilehub.erasure.Suppressions;
 import io.profilehub.outbox.OutboxSignal;
 import jakarta.inject.Singleton;
 import org.slf4j.Logger;
@@ -44,10 +46,14 @@ public class ProfileBatchService {
     private final IdentityKeys identityKeys;
     private final Destinations destinations;
     private final OutboxSignal outboxSignal;
+    private final Suppressions suppressions;
+    private final ErasureRepository erasures;
 
     public ProfileBatchService(TransactionOperations<Connection> tx, ProfileBatchRepository repository,
                                ProfileService profiles, IdentityKeys identityKeys, Destinations destinations,
-                               OutboxSignal outboxSignal) {
+                               OutboxSignal outboxSignal, Suppressions suppressions, ErasureRepository erasures) {
+        this.suppressions = suppressions;
+        this.erasures = erasures;
         this.tx = tx;
         this.repository = repository;
         this.profiles = profiles;
@@ -70,12 +76,25 @@ public class ProfileBatchService {
         return oneByOne(workspaceId, items);
     }
 
+    /** The batch's unique values that belong to erased, suppressed people, with their hashes. */
+    private Map<IdentityKey, String> suppressed(Connection c, String workspaceId, java.util.Collection<IdentityKey> keys)
+            throws SQLException {
+        Map<String, IdentityKey> byHash = new java.util.HashMap<>();
+        keys.forEach(k -> byHash.put(suppressions.hash(workspaceId, k), k));
+        Map<IdentityKey, String> hits = new java.util.HashMap<>();
+        for (String hash : erasures.suppressed(c, workspaceId, List.copyOf(byHash.keySet()))) {
+            hits.put(byHash.get(hash), hash);
+        }
+        return hits;
+    }
+
     private List<ItemResult> planned(Connection c, String workspaceId, List<BatchPlan.Item> items)
             throws SQLException {
         List<String> targets = destinations.namesFor(workspaceId);
-        ProfileBatchRepository.Resolved resolved = repository.resolve(c, workspaceId,
-                BatchPlan.keysNamed(items, identityKeys), BatchPlan.idsNamed(items));
-        BatchPlan plan = BatchPlan.of(items, resolved.owners(), resolved.existing(), identityKeys, ProfileIds::generate);
+        var keys = BatchPlan.keysNamed(items, identityKeys);
+        ProfileBatchRepository.Resolved resolved = repository.resolve(c, workspaceId, keys, BatchPlan.idsNamed(items));
+        BatchPlan plan = BatchPlan.of(items, resolved.owners(), resolved.existing(), suppressed(c, workspaceId, keys),
+                identityKeys, ProfileIds::generate);
 
         Map<Integer, List<BatchPlan.Step>> waves = new TreeMap<>();
         plan.steps().forEach(s -> waves.computeIfAbsent(s.wave(), w -> new ArrayList<>()).add(s));

@@ -108,10 +108,14 @@ public class ProfileService {
         List<String> hashes = keys.stream().map(k -> suppressions.hash(workspaceId, k)).toList();
         List<String> hits = erasures.suppressed(c, workspaceId, hashes);
         if (!hits.isEmpty()) {
-            throw ProblemException.conflict("These identifiers belong to a person who was erased and asked not to "
-                    + "be re-created; nothing was written. An admin can lift the suppression with "
-                    + "DELETE /suppressions/{hash}.", Map.of("suppressions", hits));
+            throw suppressed(hits);
         }
+    }
+
+    static ProblemException suppressed(List<String> hashes) {
+        return ProblemException.conflict("These identifiers belong to a person who was erased and asked not to "
+                + "be re-created; nothing was written. An admin can lift the suppression with "
+                + "DELETE /suppressions/{hash}.", Map.of("suppressions", hashes));
     }
 
     /** POST /identify/{id} and /track/{id}: merge patches into an existing profile. */

@@ -125,6 +125,22 @@ class BatchApiTest extends ServiceTest {
     }
 
     @Test
+    void suppressedPeopleAreNotCreatedAgainByABatch() {
+        String id = api().post("/identify", "{\"identifiers\":{\"email\":\"batch-suppressed@example.com\"}}").json().get("id").asText();
+        assertEquals(202, api().delete("/identify/" + id + "?suppress=true").status());
+        Api.Response r = api().post("/identify/batch", "["
+                + "{\"identifiers\":{\"email\":\"Batch-Suppressed@example.com\"}},"
+                + "{\"identifiers\":{\"email\":\"batch-not-suppressed@example.com\"}}"
+                + "]");
+        assertEquals(200, r.status(), r.body());
+        JsonNode results = r.json().get("results");
+        assertEquals(409, results.get(0).get("status").asInt());
+        assertEquals(1, results.get(0).get("error").get("suppressions").size());
+        assertEquals(201, results.get(1).get("status").asInt());
+        assertEquals(0, api().get("/identify?email=batch-suppressed@example.com").json().get("data").size());
+    }
+
+    @Test
     void uniqueValuesMoveInRequestOrder() {
         String p = create("{\"identifiers\":{\"email\":\"move-old@example.com\"}}");
         String q = create("{\"identifiers\":{\"email\":\"move-q@example.com\"}}");
