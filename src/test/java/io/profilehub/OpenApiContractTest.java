@@ -192,6 +192,27 @@ class OpenApiContractTest extends ServiceTest {
     }
 
     @Test
+    @Order(10)
+    void batch() {
+        String email = "contract-batch-" + run + "@example.com";
+        String body = "[{\"identifiers\":{\"email\":\"" + email + "\"}},{\"identifiers\":{}},"
+                + "{\"id\":\"usr_0000000000000000\",\"traits\":{\"a\":1}}]";
+        Api.Response r = expect(200, call("POST", "/identify/batch", body));
+        assertEquals(201, r.json().path("results").get(0).path("status").asInt());
+        assertEquals(400, r.json().path("results").get(1).path("status").asInt());
+        assertEquals(404, r.json().path("results").get(2).path("status").asInt());
+        expect(400, call("POST", "/identify/batch", "{\"identifiers\":{}}"));
+        expect(401, as(null).send("POST", "/identify/batch", body, Map.of("Content-Type", JSON)), "POST", "/identify/batch", body);
+        expect(403, as(readerKey).send("POST", "/identify/batch", body, Map.of("Content-Type", JSON)), "POST", "/identify/batch", body);
+        StringBuilder many = new StringBuilder("[");
+        for (int i = 0; i < 1001; i++) {
+            many.append(i == 0 ? "" : ",").append("{\"identifiers\":{\"k\":\"v\"}}");
+        }
+        expect(413, call("POST", "/identify/batch", many.append("]").toString()));
+        expect(415, send("POST", "/identify/batch", body, Map.of("Content-Type", "text/plain")));
+    }
+
+    @Test
     @Order(11)
     void search() {
         for (int i = 0; i < 3; i++) {
@@ -487,6 +508,7 @@ class OpenApiContractTest extends ServiceTest {
             properties.put("datasources.default.connection-timeout", "250");
             properties.put("datasources.default.validation-timeout", "250");
             properties.put("profilehub.outbox.enabled", "false");
+            properties.put("profilehub.auth.key-cache-ttl", "0s"); // every request reads its key, as on a cold cache
             try (EmbeddedServer down = ApplicationContext.run(EmbeddedServer.class, properties)) {
                 URI base = down.getURI();
                 expect(200, exchange(base, "GET", "/identify?limit=1", null, Map.of()));

@@ -19,13 +19,13 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Issues, checks and revokes API keys. Only SHA-256 hashes of the secrets are ever stored.
  *
- * <p>Answers are kept for {@link #CACHE_TTL_NANOS} by hash: reading the key cost every request a transaction of its
+ * <p>Answers are kept for {@code profilehub.auth.key-cache-ttl} (default 5 s) by hash: reading the key cost every request a transaction of its
  * own (a third of the database round trips of a GET). A revocation is seen at once by the instance that made it,
  * and by other instances within that time.
  */
 @Singleton
 public class ApiKeys {
-    static final long CACHE_TTL_NANOS = 5_000_000_000L;
+    private final long cacheTtlNanos;
     private static final int CACHE_MAX = 10_000;
 
     private record Cached(Optional<Caller> caller, long until) {
@@ -40,7 +40,9 @@ public class ApiKeys {
     private final TransactionOperations<Connection> tx;
     private final ApiKeyRepository repository;
 
-    public ApiKeys(TransactionOperations<Connection> tx, ApiKeyRepository repository) {
+    public ApiKeys(TransactionOperations<Connection> tx, ApiKeyRepository repository,
+                   @io.micronaut.context.annotation.Value("${profilehub.auth.key-cache-ttl:5s}") java.time.Duration cacheTtl) {
+        this.cacheTtlNanos = cacheTtl.toNanos();
         this.tx = tx;
         this.repository = repository;
     }
@@ -61,7 +63,7 @@ public class ApiKeys {
             cache.clear(); // bounded even when flooded with unknown keys
         }
         if (generation.get() == seen) {
-            cache.put(cacheKey, new Cached(caller, now + CACHE_TTL_NANOS));
+            cache.put(cacheKey, new Cached(caller, now + cacheTtlNanos));
         }
         return caller;
     }
