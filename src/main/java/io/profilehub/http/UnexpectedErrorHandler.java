@@ -1,5 +1,7 @@
 package io.profilehub.http;
 
+import io.micronaut.data.connection.exceptions.ConnectionException;
+import io.micronaut.data.connection.exceptions.NoConnectionException;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
@@ -42,6 +44,13 @@ public class UnexpectedErrorHandler implements ExceptionHandler<RuntimeException
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof SQLTransientConnectionException || t instanceof SQLNonTransientConnectionException
                     || t instanceof ConnectException) {
+                return true;
+            }
+            // A session the server terminated mid-request: the pool has already closed the connection when
+            // Micronaut hands it back (resetting read-only or auto-commit), and that failure replaces the original
+            // 57P01/08006 error. Only a JDBC failure qualifies; "no connection in scope" is a programming error.
+            if (t instanceof ConnectionException && !(t instanceof NoConnectionException)
+                    && t.getCause() instanceof SQLException) {
                 return true;
             }
             if (t instanceof SQLException sql && sql.getSQLState() != null) {
