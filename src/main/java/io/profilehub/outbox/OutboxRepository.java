@@ -49,21 +49,34 @@ public class OutboxRepository {
      * The events queued behind the claimed heads (including those of a crashed worker's expired claim), held under
      * the same lease so they can be composed and sent. No SKIP LOCKED here: a skipped row would leave a gap in a
      * profile's sequence. Nobody else can claim these rows while we hold their head.
+     *
+     * Those an earlier attempt carried are taken whatever the limit: a failed attempt was counted on them, or they
+     * sit in a lost claim (expired lease). The vendor may have taken that attempt (a timeout, a worker that died
+     * after sending), so the next one must carry at least as much, or it would bring an older version after a newer
+     * one. Only the new ones (pending, never attempted) count against the limit.
      */
     private static final String CLAIM_FOLLOWERS = """
-            with followers as (
+            with h as (
+                select * from unnest(?::text[], ?::bigint[]) as h(profile_id, head_id)
+            ), carried as (
                 select e.workspace_id, e.id
                   from outbox_events e
-                  join unnest(?::text[], ?::bigint[]) as h(profile_id, head_id) on e.profile_id = h.profile_id
+                  join h on e.profile_id = h.profile_id
                  where e.destination = ? and e.id > h.head_id
-                   and (e.status = 'pending' or (e.status = 'in_flight' and e.lease_until < now()))
+                   and ((e.status = 'pending' and e.attempts > 0) or (e.status = 'in_flight' and e.lease_until < now()))
+                   for update of e
+            ), fresh as (
+                select e.workspace_id, e.id
+                  from outbox_events e
+                  join h on e.profile_id = h.profile_id
+                 where e.destination = ? and e.id > h.head_id and e.status = 'pending' and e.attempts = 0
                  order by e.id
                  limit ?
                    for update of e
             )
             update outbox_events o
                set status = 'in_flight', lease_until = now() + ? * interval '1 millisecond', lease_owner = ?
-              from followers f
+              from (select workspace_id, id from carried union all select workspace_id, id from fresh) f
              where o.workspace_id = f.workspace_id and o.id = f.id
             returning o.workspace_id, o.id, o.profile_id, o.kind, o.payload::text, o.attempts, o.created_at
             """;
@@ -129,16 +142,17 @@ public class OutboxRepository {
             ps.setString(4, owner);
             readInto(ps, claimed);
         }
-        if (claimed.isEmpty() || followers <= 0) {
+        if (claimed.isEmpty()) {
             return claimed;
         }
         try (PreparedStatement ps = c.prepareStatement(CLAIM_FOLLOWERS)) {
             ps.setArray(1, c.createArrayOf("text", claimed.stream().map(ClaimedEvent::profileId).toArray()));
             ps.setArray(2, c.createArrayOf("bigint", claimed.stream().map(ClaimedEvent::id).toArray()));
             ps.setString(3, destination);
-            ps.setInt(4, followers);
-            ps.setLong(5, lease.toMillis());
-            ps.setString(6, owner);
+            ps.setString(4, destination);
+            ps.setInt(5, Math.max(0, followers));
+            ps.setLong(6, lease.toMillis());
+            ps.setString(7, owner);
             readInto(ps, claimed);
         }
         return claimed;
