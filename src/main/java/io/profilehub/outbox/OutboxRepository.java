@@ -54,22 +54,33 @@ public class OutboxRepository {
      * profile's sequence. Nobody else can claim these rows while we hold their head. LATERAL makes each head one
      * probe of outbox_profile_active whatever the statistics say; a join let the planner scan the whole backlog
      * (0.3-3 s at 80,000 pending events).
+     *
+     * Those an earlier attempt carried are taken whatever the limit: a failed attempt was counted on them, or they
+     * sit in a lost claim (expired lease). The vendor may have taken that attempt (a timeout, a worker that died
+     * after sending), so the next one must carry at least as much, or it would bring an older version after a newer
+     * one. They are the first events after their head, so taking (carried + limit) events in id order takes them
+     * all and at most `limit` new ones.
      */
     private static final String CLAIM_FOLLOWERS = """
             with followers as (
                 select f.workspace_id, f.id
                   from unnest(?::text[], ?::bigint[]) as h(profile_id, head_id)
                  cross join lateral (
+                     select count(*) as carried
+                       from outbox_events c
+                      where c.destination = ? and c.profile_id = h.profile_id and c.id > h.head_id
+                        and ((c.status = 'pending' and c.attempts > 0)
+                             or (c.status = 'in_flight' and c.lease_until < now()))
+                 ) n
+                 cross join lateral (
                      select e.workspace_id, e.id
                        from outbox_events e
                       where e.destination = ? and e.profile_id = h.profile_id and e.id > h.head_id
                         and (e.status = 'pending' or (e.status = 'in_flight' and e.lease_until < now()))
                       order by e.id
-                      limit ?
+                      limit n.carried + ?
                         for update of e
                  ) f
-                 order by f.id
-                 limit ?
             )
             update outbox_events o
                set status = 'in_flight', lease_until = now() + ? * interval '1 millisecond', lease_owner = ?
@@ -150,15 +161,15 @@ public class OutboxRepository {
             ps.setString(4, owner);
             readInto(ps, claimed);
         }
-        if (claimed.isEmpty() || followers <= 0) {
+        if (claimed.isEmpty()) {
             return claimed;
         }
         try (PreparedStatement ps = c.prepareStatement(CLAIM_FOLLOWERS)) {
             ps.setArray(1, c.createArrayOf("text", claimed.stream().map(ClaimedEvent::profileId).toArray()));
             ps.setArray(2, c.createArrayOf("bigint", claimed.stream().map(ClaimedEvent::id).toArray()));
             ps.setString(3, destination);
-            ps.setInt(4, followers);
-            ps.setInt(5, followers);
+            ps.setString(4, destination);
+            ps.setInt(5, Math.max(0, followers));
             ps.setLong(6, lease.toMillis());
             ps.setString(7, owner);
             readInto(ps, claimed);

@@ -23,6 +23,7 @@ public final class TestDatabase {
     private static final Pattern JDBC = Pattern.compile("(jdbc:postgresql://[^/]+/)([^?]*)(\\?.*)?");
     private static Server server;
     private static String database;
+    private static final java.util.List<String> extraDatabases = new java.util.ArrayList<>();
 
     public record Server(String adminUrl, String username, String password, AutoCloseable owner) {
     }
@@ -48,6 +49,42 @@ public final class TestDatabase {
             throw new IllegalStateException("not a PostgreSQL JDBC URL: " + server.adminUrl());
         }
         return m.group(1) + database + (m.group(3) == null ? "" : m.group(3));
+    }
+
+    /**
+     * A further fresh database on the same server, dropped when the run ends, for tests that must be alone on
+     * theirs (they cut its connections or run service processes against it). Returns its JDBC URL.
+     */
+    public static synchronized String createExtraDatabase(String label) {
+        datasourceProperties();
+        String name = database + "_" + label.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]", "_");
+        execute("create database " + name);
+        extraDatabases.add(name);
+        Matcher m = JDBC.matcher(server.adminUrl());
+        m.matches();
+        return m.group(1) + name + (m.group(3) == null ? "" : m.group(3));
+    }
+
+    public static String username() {
+        datasourceProperties();
+        return server.username();
+    }
+
+    public static String password() {
+        datasourceProperties();
+        return server.password();
+    }
+
+    /** Runs one statement in the server's maintenance database (the one databases are created from). */
+    public static void executeAsAdmin(String sql) {
+        datasourceProperties();
+        execute(sql);
+    }
+
+    /** A connection to the server's maintenance database, outside of any test database. */
+    public static Connection connectAsAdmin() throws SQLException {
+        datasourceProperties();
+        return DriverManager.getConnection(server.adminUrl(), server.username(), server.password());
     }
 
     public static Connection connect() throws SQLException {
@@ -90,7 +127,15 @@ public final class TestDatabase {
         }
     }
 
-    private static void drop() {
+    private static synchronized void drop() {
+        for (String extra : extraDatabases) {
+            try {
+                execute("alter database " + extra + " with allow_connections true");
+                execute("drop database if exists " + extra + " with (force)");
+            } catch (RuntimeException e) {
+                System.err.println("could not drop test database " + extra + ": " + e.getMessage());
+            }
+        }
         try {
             execute("drop database if exists " + database + " with (force)");
         } catch (RuntimeException e) {

@@ -1,0 +1,341 @@
+package io.profilehub.faults;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.profilehub.outbox.Awaits;
+import io.profilehub.support.Api;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/** What the database holds and what the vendors received, checked against what the service acknowledged. */
+final class Audit {
+    private final String url;
+    private final String username;
+    private final String password;
+    private final String workspace;
+
+    Audit(String url, String username, String password, String workspace) {
+        this.url = url;
+        this.username = username;
+        this.password = password;
+        this.workspace = workspace;
+    }
+
+    Connection connect() throws SQLException {
+        return DriverManager.getConnection(url, username, password);
+    }
+
+    /**
+     * Whether a request may be one the engine never got to record: sent by a process killed before it settled the
+     * attempt, or settled while the database was cut off. Every other request is an attempt the outbox counted.
+     */
+    interface Unrecorded {
+        boolean possible(VendorFake.Received request, int step);
+    }
+
+    /**
+     * What one vendor got: requests, accepted ones, steps it accepted more than once, and requests the engine had no
+     * record of (all of them allowed by {@link Unrecorded}).
+     */
+    record VendorReport(String vendor, long requests, long accepted, long repeatedSteps, long unrecordedSends) {
+    }
+
+    /**
+     * Checks one vendor's log against the acknowledged steps and the outbox's own count of failed attempts:
+     * <ul>
+     * <li>every acknowledged step of every profile arrived in an accepted request;</li>
+     * <li>order: each request carries a contiguous run of steps and names the last as its version; an accepted one
+     * never skips a step and never goes back behind the latest step the vendor already accepted (no older version
+     * after a newer one, so a repeat is of the same or a later version);</li>
+     * <li>accounting: a step was sent at most once more than the failed attempts recorded on its event (the one
+     * success), so every repeat the vendor saw is an attempt the engine knew had failed for it (a timeout after the
+     * vendor took it), except where {@code unrecorded} allows a send the engine could not record.</li>
+     * </ul>
+     */
+    static VendorReport checkVendor(VendorFake vendor, Map<String, Integer> lastStepById, Map<String, Integer> attempts,
+                                    Unrecorded unrecorded) {
+        List<String> problems = new ArrayList<>();
+        Map<String, List<VendorFake.Received>> byProfile = vendor.byProfile();
+        long accepted = 0;
+        long repeatedSteps = 0;
+        long unrecordedSends = 0;
+        for (Map.Entry<String, Integer> expected : lastStepById.entrySet()) {
+            String id = expected.getKey();
+            int last = expected.getValue();
+            List<VendorFake.Received> requests = byProfile.getOrDefault(id, List.of());
+            Map<Integer, Integer> acceptedCopies = new HashMap<>();
+            Map<Integer, Integer> sent = new HashMap<>();
+            Map<Integer, Integer> allowance = new HashMap<>();
+            int latest = 0;
+            for (VendorFake.Received r : requests) {
+                List<Integer> steps = r.steps();
+                if (steps.isEmpty() || steps.size() != r.last() - r.first() + 1 || r.version() != r.last()) {
+                    problems.add(id + ": request #" + r.seq() + " is not one contiguous run of steps ending at its "
+                            + "version " + r.version() + ": " + steps + history(requests));
+                    continue;
+                }
+                for (int step : steps) {
+                    sent.merge(step, 1, Integer::sum);
+                    if (unrecorded.possible(r, step)) {
+                        allowance.merge(step, 1, Integer::sum);
+                    }
+                }
+                if (!r.accepted()) {
+                    continue;
+                }
+                accepted++;
+                if (r.last() < latest) {
+                    problems.add(id + ": request #" + r.seq() + " brought version " + r.version()
+                            + " after version " + latest + " had been accepted" + history(requests));
+                }
+                if (r.first() > latest + 1) {
+                    problems.add(id + ": request #" + r.seq() + " starts at step " + r.first() + " but step "
+                            + (latest + 1) + " had not been accepted yet" + history(requests));
+                }
+                for (int step : steps) {
+                    if (acceptedCopies.merge(step, 1, Integer::sum) > 1) {
+                        repeatedSteps++;
+                    }
+                }
+                latest = Math.max(latest, r.last());
+            }
+            for (int step = 1; step <= last; step++) {
+                if (!acceptedCopies.containsKey(step)) {
+                    problems.add(id + ": acknowledged step " + step + " of " + last + " never reached " + vendor.name()
+                            + history(requests));
+                    break;
+                }
+            }
+            if (latest > last) {
+                problems.add(id + ": " + vendor.name() + " received step " + latest + " but only " + last
+                        + " were acknowledged");
+            }
+            for (Map.Entry<Integer, Integer> s : sent.entrySet()) {
+                Integer failed = attempts.get(key(vendor.name(), id, s.getKey()));
+                if (failed == null) {
+                    problems.add(id + ": step " + s.getKey() + " reached " + vendor.name() + " but has no event");
+                    continue;
+                }
+                int unaccounted = s.getValue() - (failed + 1);
+                if (unaccounted > allowance.getOrDefault(s.getKey(), 0)) {
+                    problems.add(id + ": step " + s.getKey() + " was sent " + s.getValue() + " times, but its event "
+                            + "records " + failed + " failed attempts and one success" + history(requests));
+                }
+                unrecordedSends += Math.max(0, unaccounted);
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new AssertionError(vendor.name() + ": " + problems.size() + " problems, first ones:\n  "
+                    + String.join("\n  ", problems.subList(0, Math.min(10, problems.size()))));
+        }
+        return new VendorReport(vendor.name(), vendor.count(), accepted, repeatedSteps, unrecordedSends);
+    }
+
+    private static String history(List<VendorFake.Received> requests) {
+        StringBuilder b = new StringBuilder("; all its requests:");
+        for (VendorFake.Received r : requests) {
+            b.append("\n      #").append(r.seq()).append(' ').append(time(r.atMillis())).append(' ').append(r.via())
+                    .append(" steps ")
+                    .append(r.steps()).append(" -> ").append(r.status()).append(' ').append(r.fault());
+        }
+        return b.toString();
+    }
+
+    /**
+     * Every acknowledged step is in the database: each profile's version is its last acknowledged step and its
+     * traits hold v1..vN; each destination has exactly one event per version, all delivered.
+     */
+    void checkDatabase(Map<String, Integer> lastStepById, List<String> destinations) throws SQLException {
+        List<String> problems = new ArrayList<>();
+        Map<String, JsonNode> traits = new HashMap<>();
+        Map<String, Long> versions = new HashMap<>();
+        Map<String, Map<String, List<Long>>> events = new HashMap<>();
+        Map<String, Long> statuses = new TreeMap<>();
+        try (Connection c = connect()) {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "select id, version, traits::text from profilehub.profiles where workspace_id = ?")) {
+                ps.setString(1, workspace);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        versions.put(rs.getString(1), rs.getLong(2));
+                        traits.put(rs.getString(1), Api.json(rs.getString(3)));
+                    }
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("""
+                    select destination, profile_id, profile_version, status from profilehub.outbox_events
+                     where workspace_id = ? order by id""")) {
+                ps.setString(1, workspace);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        statuses.merge(rs.getString(4), 1L, Long::sum);
+                        if (rs.getString(4).equals("delivered")) {
+                            events.computeIfAbsent(rs.getString(1), k -> new HashMap<>())
+                                    .computeIfAbsent(rs.getString(2), k -> new ArrayList<>()).add(rs.getLong(3));
+                        } else {
+                            problems.add("event of " + rs.getString(2) + " v" + rs.getLong(3) + " for "
+                                    + rs.getString(1) + " is " + rs.getString(4));
+                        }
+                    }
+                }
+            }
+        }
+        for (Map.Entry<String, Integer> expected : lastStepById.entrySet()) {
+            String id = expected.getKey();
+            int last = expected.getValue();
+            if (!versions.containsKey(id)) {
+                problems.add(id + ": acknowledged but not in the database");
+                continue;
+            }
+            if (versions.get(id) != last) {
+                problems.add(id + ": version " + versions.get(id) + ", last acknowledged step " + last);
+            }
+            for (int step = 1; step <= last; step++) {
+                if (traits.get(id).path("v" + step).asInt() != step) {
+                    problems.add(id + ": acknowledged step " + step + " is missing from its traits");
+                }
+            }
+            for (String destination : destinations) {
+                List<Long> delivered = events.getOrDefault(destination, Map.of()).getOrDefault(id, List.of());
+                List<Long> wanted = new ArrayList<>();
+                for (long v = 1; v <= last; v++) {
+                    wanted.add(v);
+                }
+                if (!delivered.equals(wanted)) {
+                    problems.add(id + ": delivered events for " + destination + " are versions " + delivered
+                            + ", wanted 1.." + last);
+                }
+            }
+        }
+        if (versions.size() != lastStepById.size()) {
+            Set<String> extra = new HashSet<>(versions.keySet());
+            extra.removeAll(lastStepById.keySet());
+            problems.add("profiles nobody asked for: " + extra);
+        }
+        if (!problems.isEmpty()) {
+            throw new AssertionError(problems.size() + " problems in the database (events " + statuses
+                    + "), first ones:\n  " + String.join("\n  ", problems.subList(0, Math.min(20, problems.size()))));
+        }
+    }
+
+    /** Events of the workspace still to deliver (pending or in flight). */
+    long undelivered() {
+        try (Connection c = connect(); PreparedStatement ps = c.prepareStatement("""
+                select count(*) from profilehub.outbox_events
+                 where workspace_id = ? and status in ('pending', 'in_flight')""")) {
+            ps.setString(1, workspace);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        } catch (SQLException e) {
+            return Long.MAX_VALUE; // the database may be cut off on purpose; ask again
+        }
+    }
+
+    long events() throws SQLException {
+        try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(
+                "select count(*) from profilehub.outbox_events where workspace_id = ?")) {
+            ps.setString(1, workspace);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    /** Waits until every event of the workspace is settled; returns how long that took. */
+    Duration awaitDrained(Duration timeout) {
+        long start = System.nanoTime();
+        Awaits.until(timeout, () -> undelivered() == 0);
+        return Duration.ofNanos(System.nanoTime() - start);
+    }
+
+    /**
+     * Events a crashed instance held in flight (claimed, not settled) as (destination, profile id, version): the
+     * only ones at-least-once delivery may send twice.
+     */
+    Set<String> inFlightOf(String instanceId) throws SQLException {
+        Set<String> held = new HashSet<>();
+        try (Connection c = connect(); PreparedStatement ps = c.prepareStatement("""
+                select destination, profile_id, profile_version from profilehub.outbox_events
+                 where workspace_id = ? and status = 'in_flight' and lease_owner like ?""")) {
+            ps.setString(1, workspace);
+            ps.setString(2, instanceId + ":%");
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    held.add(key(rs.getString(1), rs.getString(2), rs.getLong(3)));
+                }
+            }
+        }
+        return held;
+    }
+
+    /** Failed attempts recorded on each event of the workspace, by (destination, profile id, version). */
+    Map<String, Integer> attempts() throws SQLException {
+        Map<String, Integer> attempts = new HashMap<>();
+        try (Connection c = connect(); PreparedStatement ps = c.prepareStatement("""
+                select destination, profile_id, profile_version, attempts from profilehub.outbox_events
+                 where workspace_id = ?""")) {
+            ps.setString(1, workspace);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    attempts.put(key(rs.getString(1), rs.getString(2), rs.getLong(3)), rs.getInt(4));
+                }
+            }
+        }
+        return attempts;
+    }
+
+    /** Instance ids currently holding events in flight. */
+    Set<String> instancesInFlight() throws SQLException {
+        Set<String> owners = new HashSet<>();
+        try (Connection c = connect(); PreparedStatement ps = c.prepareStatement("""
+                select distinct split_part(lease_owner, ':', 1) from profilehub.outbox_events
+                 where workspace_id = ? and status = 'in_flight'""")) {
+            ps.setString(1, workspace);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    owners.add(rs.getString(1));
+                }
+            }
+        }
+        return owners;
+    }
+
+    /** Waits until the database has no session left with this application_name (a killed process's are gone). */
+    void awaitSessionsGone(String applicationName, Duration timeout) {
+        Awaits.until(timeout, () -> {
+            try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(
+                    "select count(*) from pg_stat_activity where datname = current_database() and application_name = ?")) {
+                ps.setString(1, applicationName);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1) == 0;
+                }
+            } catch (SQLException e) {
+                return false;
+            }
+        });
+    }
+
+    static String time(long epochMillis) {
+        return java.time.LocalTime.ofInstant(java.time.Instant.ofEpochMilli(epochMillis), java.time.ZoneId.systemDefault())
+                .toString();
+    }
+
+    static String key(String destination, String profileId, long version) {
+        return destination + "/" + profileId + "/" + version;
+    }
+}
