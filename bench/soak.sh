@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
-# Soak: SECONDS_TOTAL (default 300) of creates and updates at about RATE req/s in all (default 1,000: ~70% of the
-# measured create peak), in windows of WINDOW seconds. After each window: requests, errors, p99, heap used after a
+# Soak: SECONDS_TOTAL (default 300) of creates and updates at about RATE req/s in all (default: SHARE, 70%, of the
+# create peak measured first), in windows of WINDOW seconds. After each window: requests, errors, p99, heap used after a
 # full GC, RSS, and outbox lag (events waiting, age of the oldest). Usage: bench/soak.sh   (SKIP_BUILD=1 reuses the jar)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export BENCH_DIR=$PWD/bench
-RATE=${RATE:-1000}
 SECONDS_TOTAL=${SECONDS_TOTAL:-300}
 WINDOW=${WINDOW:-30}
 PROFILES=${PROFILES:-100000}
@@ -44,17 +43,25 @@ until curl -sf "http://127.0.0.1:$PORT/health" 2>/dev/null | grep -q UP; do
 done
 "${PSQL[@]}" -v profiles="$PROFILES" -f bench/load.sql > /dev/null
 
-# Each of the two scripts gets half the rate: connections pausing 4 ms between requests.
-conns=$(awk -v r="$RATE" 'BEGIN { c = int(r / 2 * 4 / 1000 + 0.5); print (c < 1 ? 1 : c) }')
 field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" <<< "$2"; }
+# Peak first (16 connections, unpaced), then RATE defaults to SHARE (70%) of it, split between creates and updates:
+# 8 connections each, pausing so that 8 x 1000 / (latency + pause) is about half the rate.
+peak=$(BENCH_RUN=peak wrk -t2 -c16 -d15s --timeout 10s -s bench/lua/create.lua "http://127.0.0.1:$PORT" | grep '^RESULT')
+PEAK=$(field rps "$peak")
+RATE=${RATE:-$(awk -v p="$PEAK" -v s="${SHARE:-0.7}" 'BEGIN { printf "%d", p * s }')}
+p50=$(field p50_ms "$peak")
+pause=$(awk -v r="$RATE" -v l="$p50" 'BEGIN { p = 8 * 1000 / (r / 2) - l / 2; printf "%d", (p < 1 ? 1 : p) }')
+conns=8
+echo "peak create rate ${PEAK}/s; soaking at ~${RATE}/s (creates + updates), 2 x $conns connections pausing ${pause} ms"
 printf '| window | creates/s | updates/s | errors | create p99 ms | update p99 ms | heap after GC MB | RSS MB | outbox waiting | oldest waiting s |\n'
 printf '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
 for w in $(seq 1 $((SECONDS_TOTAL / WINDOW))); do
-  BENCH_DELAY_MS=4 BENCH_RUN=s$w wrk -t1 -c"$conns" -d"${WINDOW}s" --timeout 10s -s bench/lua/create.lua \
+  BENCH_DELAY_MS=$pause BENCH_RUN=s$w wrk -t1 -c"$conns" -d"${WINDOW}s" --timeout 10s -s bench/lua/create.lua \
     "http://127.0.0.1:$PORT" > "$OUT/create-$w.txt" 2>&1 &
-  BENCH_DELAY_MS=4 BENCH_RUN=u$w wrk -t1 -c"$conns" -d"${WINDOW}s" --timeout 10s -s bench/lua/update.lua \
+  creates=$!
+  BENCH_DELAY_MS=$pause BENCH_RUN=u$w wrk -t1 -c"$conns" -d"${WINDOW}s" --timeout 10s -s bench/lua/update.lua \
     "http://127.0.0.1:$PORT" > "$OUT/update-$w.txt" 2>&1
-  wait %1 2>/dev/null || wait
+  wait "$creates"
   c=$(grep '^RESULT' "$OUT/create-$w.txt"); u=$(grep '^RESULT' "$OUT/update-$w.txt")
   jcmd "$SERVICE_PID" GC.run > /dev/null
   heap=$(jcmd "$SERVICE_PID" GC.heap_info | awk '/total/ { for (i = 1; i <= NF; i++) if ($i == "used") { v = $(i+1); sub("K,?", "", v); s += v } } END { printf "%.0f", s / 1024 }')
