@@ -52,8 +52,7 @@ select 'default', 'usr_v' || lpad(g::text, 15, '0'),
   from generate_series(1, $PROFILES) g;
 insert into profilehub.outbox_events (workspace_id, destination, profile_id, kind, profile_version, payload)
 select p.workspace_id, d.name, p.id, 'upsert', 1,
-       jsonb_build_object('type', 'profile.upsert', 'profileId', p.id, 'workspaceId', p.workspace_id, 'version', 1,
-                          'created', true, 'occurredAt', now(), 'identifiers', p.identifiers, 'traits', p.traits)
+       profilehub.profile_upsert_event(p.workspace_id, p.id, 1, true, false, now(), p.identifiers, p.traits)
   from profilehub.profiles p cross join (values ('ours'), ('vero'), ('thrivestack'), ('marketap')) d(name);
 vacuum analyze profilehub.outbox_events;
 SQL

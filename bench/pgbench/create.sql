@@ -23,9 +23,8 @@ with created as (
 ), events as (
     insert into outbox_events (workspace_id, destination, profile_id, kind, profile_version, payload)
     select c.workspace_id, d.name, c.id, 'upsert', c.version,
-           jsonb_build_object('type', 'profile.upsert', 'profileId', c.id, 'workspaceId', c.workspace_id,
-                              'version', c.version, 'created', true, 'occurredAt', c.updated_at,
-                              'identifiers', c.identifiers, 'traits', c.traits)
+           profile_upsert_event(c.workspace_id, c.id, c.version, true, false, c.updated_at,
+                                            c.identifiers, c.traits)
       from created c cross join unnest(array['bench']::text[]) as d(name)
 )
 select c.id, c.workspace_id, c.identifiers::text, c.traits::text, c.created_at, c.updated_at, c.version,

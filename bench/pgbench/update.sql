@@ -25,9 +25,8 @@ with current as (
 ), events as (
     insert into outbox_events (workspace_id, destination, profile_id, kind, profile_version, payload)
     select u.workspace_id, d.name, u.id, 'upsert', u.version,
-           jsonb_build_object('type', 'profile.upsert', 'profileId', u.id, 'workspaceId', u.workspace_id,
-                              'version', u.version, 'created', false, 'occurredAt', u.updated_at,
-                              'identifiers', u.identifiers_change, 'traits', u.traits_change)
+           profile_upsert_event(u.workspace_id, u.id, u.version, false, false, u.updated_at,
+                                            u.identifiers_change, u.traits_change)
       from updated u cross join unnest(array['bench']::text[]) as d(name)
 )
 select coalesce(u.id, m.id), m.workspace_id,

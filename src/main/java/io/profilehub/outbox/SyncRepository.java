@@ -72,10 +72,8 @@ public class SyncRepository {
     private static final String RETRY_DEAD = """
             with chosen as (
                 select e.workspace_id, e.id, e.kind, p.id as live_profile,
-                       jsonb_build_object('type', 'profile.upsert', 'profileId', p.id, 'workspaceId', p.workspace_id,
-                                          'version', p.version, 'created', false, 'full', true,
-                                          'occurredAt', p.updated_at, 'identifiers', p.identifiers,
-                                          'traits', p.traits) as current_state
+                       profile_upsert_event(p.workspace_id, p.id, p.version, false, true, p.updated_at,
+                                            p.identifiers, p.traits) as current_state
                   from outbox_events e
                   left join profiles p on p.workspace_id = e.workspace_id and p.id = e.profile_id
                  where e.workspace_id = ? and e.status = 'dead'
@@ -115,10 +113,8 @@ public class SyncRepository {
             ), queued as (
                 insert into outbox_events (workspace_id, destination, profile_id, kind, profile_version, payload)
                 select p.workspace_id, ?, p.id, 'upsert', p.version,
-                       jsonb_build_object('type', 'profile.upsert', 'profileId', p.id, 'workspaceId', p.workspace_id,
-                                          'version', p.version, 'created', false, 'full', true,
-                                          'occurredAt', p.updated_at, 'identifiers', p.identifiers,
-                                          'traits', p.traits)
+                       profile_upsert_event(p.workspace_id, p.id, p.version, false, true, p.updated_at,
+                                            p.identifiers, p.traits)
                   from page p
                  order by p.id
             )

@@ -55,9 +55,8 @@ public class ProfileBatchRepository {
             ), events as (
                 insert into outbox_events (workspace_id, destination, profile_id, kind, profile_version, payload)
                 select c.workspace_id, d.name, c.id, 'upsert', c.version,
-                       jsonb_build_object('type', 'profile.upsert', 'profileId', c.id, 'workspaceId', c.workspace_id,
-                                          'version', c.version, 'created', true, 'occurredAt', c.updated_at,
-                                          'identifiers', c.identifiers, 'traits', c.traits)
+                       profile_upsert_event(c.workspace_id, c.id, c.version, true, false, c.updated_at,
+                                            c.identifiers, c.traits)
                   from created c cross join unnest(?::text[]) as d(name)
             )
             select profile_id, count(*) from claimed group by profile_id
@@ -95,9 +94,8 @@ public class ProfileBatchRepository {
             ), events as (
                 insert into outbox_events (workspace_id, destination, profile_id, kind, profile_version, payload)
                 select u.workspace_id, d.name, u.id, 'upsert', u.version,
-                       jsonb_build_object('type', 'profile.upsert', 'profileId', u.id, 'workspaceId', u.workspace_id,
-                                          'version', u.version, 'created', false, 'occurredAt', u.updated_at,
-                                          'identifiers', u.identifiers_change, 'traits', u.traits_change)
+                       profile_upsert_event(u.workspace_id, u.id, u.version, false, false, u.updated_at,
+                                            u.identifiers_change, u.traits_change)
                   from updated u cross join unnest(?::text[]) as d(name)
             ), touched as (
                 select k.* from unnest(?::text[], ?::text[], ?::text[]) as k(profile_id, name, value)

@@ -49,9 +49,8 @@ public class ProfileRepository {
             ), events as (
                 insert into outbox_events (workspace_id, destination, profile_id, kind, profile_version, payload)
                 select c.workspace_id, d.name, c.id, 'upsert', c.version,
-                       jsonb_build_object('type', 'profile.upsert', 'profileId', c.id, 'workspaceId', c.workspace_id,
-                                          'version', c.version, 'created', true, 'occurredAt', c.updated_at,
-                                          'identifiers', c.identifiers, 'traits', c.traits)
+                       profile_upsert_event(c.workspace_id, c.id, c.version, true, false, c.updated_at,
+                                            c.identifiers, c.traits)
                   from created c cross join unnest(?::text[]) as d(name)
             )
             select c.id, c.workspace_id, c.identifiers::text, c.traits::text, c.created_at, c.updated_at, c.version,
@@ -86,9 +85,8 @@ public class ProfileRepository {
             ), events as (
                 insert into outbox_events (workspace_id, destination, profile_id, kind, profile_version, payload)
                 select u.workspace_id, d.name, u.id, 'upsert', u.version,
-                       jsonb_build_object('type', 'profile.upsert', 'profileId', u.id, 'workspaceId', u.workspace_id,
-                                          'version', u.version, 'created', false, 'occurredAt', u.updated_at,
-                                          'identifiers', u.identifiers_change, 'traits', u.traits_change)
+                       profile_upsert_event(u.workspace_id, u.id, u.version, false, false, u.updated_at,
+                                            u.identifiers_change, u.traits_change)
                   from updated u cross join unnest(?::text[]) as d(name)
             )
             select coalesce(u.id, m.id), m.workspace_id,
