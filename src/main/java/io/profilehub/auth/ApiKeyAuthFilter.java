@@ -36,7 +36,7 @@ public class ApiKeyAuthFilter {
     @Nullable
     public HttpResponse<?> authenticate(HttpRequest<?> request) {
         String path = request.getPath();
-        if (path.equals("/health") || path.startsWith("/health/")) {
+        if (path.equals("/health") || path.startsWith("/health/") || isStandInForMalformedUri(request)) {
             return null;
         }
         String header = request.getHeaders().get(HttpHeaders.AUTHORIZATION);
@@ -64,6 +64,16 @@ public class ApiKeyAuthFilter {
         }
         request.setAttribute(Caller.ATTRIBUTE, caller.get());
         return null;
+    }
+
+    /**
+     * When a request line's URI does not parse, Micronaut answers the error through a stand-in request for "/" with
+     * no headers at all, so the real Authorization header is not there to check. No route serves "/", so letting it
+     * through can only reach the error handler (400 for the malformed URI) or the 404 of an unknown path.
+     */
+    private static boolean isStandInForMalformedUri(HttpRequest<?> request) {
+        return request.getPath().equals("/") && request.getHeaders().isEmpty()
+                && RouteAttributes.getRouteMatch(request).isEmpty();
     }
 
     private static HttpResponse<?> unauthorized(String detail) {
