@@ -55,10 +55,14 @@ public class ErasureController {
     @Delete("/identify/{userId}")
     @RequiresScope(Scope.PROFILES_DELETE)
     public HttpResponse<?> erase(Caller caller, HttpRequest<?> request, @PathVariable String userId,
-                                 @Nullable @QueryValue String suppress,
                                  @Nullable @Header("Idempotency-Key") String idempotencyKey) {
         ProfileIds.require(userId);
-        boolean suppressValues = parseBoolean("suppress", suppress);
+        // Read raw: binding would turn an empty "?suppress=" into no value at all.
+        List<String> suppress = request.getParameters().getAll("suppress");
+        if (suppress.size() > 1) {
+            throw ProblemException.badRequest("'suppress' is given " + suppress.size() + " times; give it once.");
+        }
+        boolean suppressValues = parseBoolean("suppress", suppress.isEmpty() ? null : suppress.get(0));
         return idempotent(caller, request, idempotencyKey, null, () -> {
             ErasureRecord record = erasures.erase(caller.workspaceId(), userId, suppressValues)
                     .orElseThrow(() -> ProblemException.notFound("No user with id " + userId + " exists in this workspace."));
@@ -80,7 +84,12 @@ public class ErasureController {
             throw new ProblemException(HttpStatus.REQUEST_ENTITY_TOO_LARGE, "payload-too-large",
                     "'userIds' holds " + ids.size() + " ids; one request may erase at most " + MAX_BULK + ".");
         }
-        boolean suppress = json.path("suppress").asBoolean(false);
+        JsonNode suppressNode = json.get("suppress");
+        if (suppressNode != null && !suppressNode.isBoolean()) {
+            throw ProblemException.badRequest("'suppress' must be true or false (a JSON boolean), not "
+                    + JsonInput.describe(suppressNode) + ".");
+        }
+        boolean suppress = suppressNode != null && suppressNode.booleanValue();
         return idempotent(caller, request, idempotencyKey, body, () -> {
             List<Object> results = new ArrayList<>();
             for (JsonNode id : ids) {
@@ -208,13 +217,16 @@ public class ErasureController {
         }
     }
 
+    /** Exactly "true" or "false": "TRUE", "yes", "1" or an empty value would be a guess about an erasure. */
     private static boolean parseBoolean(String name, String value) {
-        if (value == null || value.equalsIgnoreCase("false")) {
+        if (value == null || value.equals("false")) {
             return false;
         }
-        if (value.isEmpty() || value.equalsIgnoreCase("true")) {
+        if (value.equals("true")) {
             return true;
         }
-        throw ProblemException.badRequest("'" + name + "' must be true or false.");
+        String shown = value.replace('\u0000', '?');
+        throw ProblemException.badRequest("'" + name + "' must be true or false, not '"
+                + (shown.length() > 40 ? shown.substring(0, 40) + "…" : shown) + "'.");
     }
 }

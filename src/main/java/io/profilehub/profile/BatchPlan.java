@@ -175,6 +175,11 @@ final class BatchPlan {
             String taken = wantedOwners.entrySet().stream().filter(e -> !e.getValue().equals(id))
                     .map(e -> e.getKey().name() + " is already used by " + e.getValue())
                     .collect(Collectors.joining("; "));
+            List<String> hits = wanted.stream().map(suppressed::get).filter(java.util.Objects::nonNull).toList();
+            if (!hits.isEmpty()) {
+                plan.failures.put(item.index(), ProfileService.suppressed(hits));
+                return;
+            }
             if (!taken.isEmpty()) {
                 plan.failures.put(item.index(), ProblemException.conflict("This change would give " + id
                         + " a unique identifier another profile holds: " + taken + ". Nothing was changed.",

@@ -33,9 +33,11 @@ public class ProfileBatchController {
     }
 
     private final ProfileBatchService batches;
+    private final IdentityKeys identityKeys;
 
-    public ProfileBatchController(ProfileBatchService batches) {
+    public ProfileBatchController(ProfileBatchService batches, IdentityKeys identityKeys) {
         this.batches = batches;
+        this.identityKeys = identityKeys;
     }
 
     @Post(uri = "/identify/batch", consumes = "*/*")
@@ -52,13 +54,13 @@ public class ProfileBatchController {
         }
         List<BatchPlan.Item> items = new ArrayList<>(json.size());
         for (int i = 0; i < json.size(); i++) {
-            items.add(item(i, json.get(i)));
+            items.add(item(i, json.get(i), identityKeys));
         }
         return new BatchResponse(batches.apply(caller.workspaceId(), items));
     }
 
     /** Checks one item as POST /identify or POST /identify/{id} checks its body; a bad item carries its 400. */
-    static BatchPlan.Item item(int index, JsonNode node) {
+    static BatchPlan.Item item(int index, JsonNode node, IdentityKeys identityKeys) {
         try {
             if (!node.isObject()) {
                 throw ProblemException.badRequest("Each item must be a JSON object, not " + JsonInput.describe(node) + ".");
@@ -81,6 +83,7 @@ public class ProfileBatchController {
                 id = ProfileIds.require(value.textValue());
             }
             ObjectNode identifiers = JsonInput.optionalObject(json, "identifiers", "");
+            identityKeys.check(identifiers);
             ObjectNode traits = JsonInput.optionalObject(json, "traits", "");
             if (id == null && (identifiers == null || identifiers.isEmpty())) {
                 throw ProblemException.badRequest("'identifiers' must be a non-empty JSON object.");

@@ -29,10 +29,12 @@ public class ProfileController {
 
     private final ProfileService profiles;
     private final ProfileSearch search;
+    private final IdentityKeys identityKeys;
 
-    public ProfileController(ProfileService profiles, ProfileSearch search) {
+    public ProfileController(ProfileService profiles, ProfileSearch search, IdentityKeys identityKeys) {
         this.profiles = profiles;
         this.search = search;
+        this.identityKeys = identityKeys;
     }
 
     @Post(uri = "/identify", consumes = "*/*")
@@ -44,6 +46,7 @@ public class ProfileController {
         if (identifiers == null || identifiers.isEmpty()) {
             throw ProblemException.badRequest("'identifiers' must be a non-empty JSON object.");
         }
+        identityKeys.check(identifiers);
         ObjectNode traits = JsonInput.optionalObject(json, "traits", "");
         ProfileService.Identified result = profiles.identify(caller.workspaceId(), identifiers, traits);
         Profile profile = result.profile();
@@ -64,7 +67,7 @@ public class ProfileController {
     @Get("/identify")
     @RequiresScope(Scope.PROFILES_READ)
     public ProfileSearch.Page search(Caller caller, HttpRequest<?> request) {
-        return search.search(caller.workspaceId(), "/identify", request.getParameters());
+        return search.search(caller.workspaceId(), "/identify", request.getUri().getRawQuery(), request.getParameters());
     }
 
     @Post(uri = "/identify/{userId}", consumes = "*/*")
@@ -76,6 +79,7 @@ public class ProfileController {
         ObjectNode json = JsonInput.parseObject(request, body);
         rejectUnknownFields(json, IDENTIFY_FIELDS);
         ObjectNode identifiers = JsonInput.optionalObject(json, "identifiers", "");
+        identityKeys.check(identifiers);
         ObjectNode traits = JsonInput.optionalObject(json, "traits", "");
         Profile profile = profiles.update(caller.workspaceId(), userId, identifiers, traits, expectedVersion(ifMatch));
         return withETag(HttpResponse.ok(profile), profile);

@@ -46,7 +46,8 @@ public class ProfileSearch {
         this.pageTokens = pageTokens;
     }
 
-    public Page search(String workspaceId, String path, HttpParameters parameters) {
+    public Page search(String workspaceId, String path, String rawQuery, HttpParameters parameters) {
+        requireNames(rawQuery);
         int limit = DEFAULT_LIMIT;
         String token = null;
         Map<String, String> raw = new LinkedHashMap<>();
@@ -65,8 +66,7 @@ public class ProfileSearch {
         }
         List<SearchFilter> filters = new ArrayList<>();
         raw.forEach((name, value) -> filters.add(filter(name, value)));
-        String filterKey = raw.entrySet().stream().sorted(Map.Entry.comparingByKey())
-                .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining("\n"));
+        String filterKey = filterKey(raw);
         PageToken.Cursor cursor = token == null ? null : pageTokens.read(token, workspaceId, filterKey);
 
         int pageSize = limit;
@@ -97,6 +97,22 @@ public class ProfileSearch {
         return new Page(page, next, meta);
     }
 
+    /**
+     * The decoded parameters cannot show an empty name: Netty reads "?=1" as a parameter named "1". Every
+     * "name=value" part of the raw query must have a name.
+     */
+    static void requireNames(String rawQuery) {
+        if (rawQuery == null) {
+            return;
+        }
+        for (String part : rawQuery.split("&", -1)) {
+            if (part.startsWith("=")) {
+                throw ProblemException.badRequest("The query has a parameter without a name ('" + printable(part)
+                        + "'); filters are written name=value, such as email=ann@example.com.");
+            }
+        }
+    }
+
     SearchFilter filter(String name, String value) {
         if (name.length() > JsonInput.MAX_KEY_LENGTH || value.length() > 4096) {
             throw ProblemException.badRequest("Query parameter '" + printable(name)
@@ -118,9 +134,16 @@ public class ProfileSearch {
                     + JsonInput.MAX_DEPTH + " levels.");
         }
         if (segments.length == 1 && identityKeys.isUnique(name)) {
-            var normalized = identityKeys.normalize(name, value);
-            if (normalized.isPresent()) {
-                return new SearchFilter(name, value, new IdentityKey(name, normalized.get()), List.of());
+            // Writes store a number by its value (1e2 and 100 are "100"), so the text may name either key.
+            java.util.Set<IdentityKey> keys = new java.util.LinkedHashSet<>();
+            identityKeys.normalize(name, value).ifPresent(v -> keys.add(new IdentityKey(name, v)));
+            BigDecimal number = JSON_NUMBER.matcher(value).matches() ? storableNumber(value) : null;
+            if (number != null) {
+                identityKeys.normalize(name, JsonInput.MAPPER.getNodeFactory().numberNode(number))
+                        .ifPresent(v -> keys.add(new IdentityKey(name, v)));
+            }
+            if (!keys.isEmpty()) {
+                return new SearchFilter(name, value, List.copyOf(keys), List.of());
             }
         }
         List<String> documents = new ArrayList<>();
@@ -134,6 +157,17 @@ public class ProfileSearch {
             documents.add(nest(segments, JsonInput.MAPPER.getNodeFactory().booleanNode(Boolean.parseBoolean(value))));
         }
         return new SearchFilter(name, value, null, documents);
+    }
+
+    /**
+     * What a page token is bound to: the filters as a sorted JSON array of [name, value] pairs, so no choice of names
+     * and values can spell another search's filters (joining "k=v" lines could: a value may hold "\n" and "=").
+     */
+    static String filterKey(Map<String, String> filters) {
+        var pairs = JsonInput.MAPPER.createArrayNode();
+        filters.entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .forEach(e -> pairs.addArray().add(e.getKey()).add(e.getValue()));
+        return pairs.toString();
     }
 
     /**

@@ -25,12 +25,14 @@ public class ProfileSearchRepository {
         List<String> params = new ArrayList<>();
         params.add(workspaceId);
         for (SearchFilter filter : filters) {
-            if (filter.uniqueKey() != null) {
+            if (filter.uniqueKeys() != null) {
                 sql.append(" and p.id in (select k.profile_id from identity_keys k"
-                        + " where k.workspace_id = ? and k.key_name = ? and k.key_value = ?)");
+                        + " where k.workspace_id = ? and k.key_name = ? and k.key_value in (")
+                        .append(String.join(", ", java.util.Collections.nCopies(filter.uniqueKeys().size(), "?")))
+                        .append("))");
                 params.add(workspaceId);
-                params.add(filter.uniqueKey().name());
-                params.add(filter.uniqueKey().value());
+                params.add(filter.uniqueKeys().get(0).name());
+                filter.uniqueKeys().forEach(k -> params.add(k.value()));
             } else {
                 sql.append(" and (");
                 for (int i = 0; i < filter.containmentDocuments().size(); i++) {

@@ -138,10 +138,12 @@ public class ProfileService {
                             + merged.previousVersion() + "; read it again and retry.");
         }
         List<String> touched = identityKeys.touched(identifiersPatch);
-        if (merged.changed() && !touched.isEmpty()) {
+        if (!touched.isEmpty()) {
             List<IdentityKey> wanted = identityKeys.extract(merged.profile().identifiers()).stream()
                     .filter(k -> touched.contains(k.name())).toList();
-            if (!repository.syncKeys(c, workspaceId, id, touched, wanted)) {
+            // Merging must not bring back what a create may not: a value erased with suppression stays gone.
+            refuseSuppressed(c, workspaceId, wanted);
+            if (merged.changed() && !repository.syncKeys(c, workspaceId, id, touched, wanted)) {
                 Map<IdentityKey, String> owners = repository.owners(c, workspaceId, wanted);
                 String taken = owners.entrySet().stream().filter(e -> !e.getValue().equals(id))
                         .map(e -> e.getKey().name() + " is already used by " + e.getValue())
