@@ -131,7 +131,43 @@ class IdentityFidelityTest extends ServiceTest {
         }
     }
 
+    @Test
+    void theMigrationReKeysValuesStoredUnderTheOldRule() throws Exception {
+        String number = create("externalId", "1e3");
+        String wide = create("email", "\"\uFF4C\uFF45\uFF47@example.com\"");
+        String older = create("userId", "\"coll\"");
+        String newer = create("userId", "\"other\"");
+        // What the old rule stored: numbers as written, fullwidth letters kept.
+        execute("update profilehub.identity_keys set key_value = '1E+3' where workspace_id = ? and profile_id = ?", number);
+        execute("update profilehub.identity_keys set key_value = '\uFF4C\uFF45\uFF47@example.com'"
+                + " where workspace_id = ? and profile_id = ?", wide);
+        execute("update profilehub.identity_keys set key_value = '\uFF43\uFF4F\uFF4C\uFF4C'"
+                + " where workspace_id = ? and profile_id = ?", newer);
+
+        String migration = java.nio.file.Files.readString(java.nio.file.Path.of("db/V14__identity_key_renormalisation.sql"));
+        try (java.sql.Connection c = io.profilehub.support.TestDatabase.connect();
+             java.sql.Statement st = c.createStatement()) {
+            st.execute("set search_path to profilehub");
+            st.execute(migration);
+            st.execute(migration); // a second run changes nothing
+        }
+        assertOutcome("externalId", "1000", number, new Case("", Outcome.SAME));
+        assertOutcome("email", "\"LEG@example.com\"", wide, new Case("", Outcome.SAME));
+        assertOutcome("userId", "\"coll\"", older, new Case("", Outcome.SAME));
+        assertEquals(List.of(), Rows.strings("select key_value from profilehub.identity_keys where workspace_id = ?"
+                + " and profile_id = ?", workspace, newer), "the younger profile lost the clashing claim");
+    }
+
     // --- helpers -------------------------------------------------------------------------------------------------
+
+    private void execute(String sql, String profileId) throws Exception {
+        try (java.sql.Connection c = io.profilehub.support.TestDatabase.connect();
+             java.sql.PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, workspace);
+            ps.setString(2, profileId);
+            assertEquals(1, ps.executeUpdate(), sql);
+        }
+    }
 
     private String create(String key, String jsonValue) {
         Api.Response r = api().post("/identify", "{\"identifiers\":{\"" + key + "\":" + jsonValue + "}}");
