@@ -113,7 +113,9 @@ public class ProfileBatchService {
         ItemResult[] results = new ItemResult[items.size()];
         plan.failures().forEach((index, problem) -> results[index] = failed(index, problem));
         for (BatchPlan.Step s : plan.steps()) {
-            results[s.item().index()] = new ItemResult(s.item().index(), s.status(), s.profileId(), null);
+            for (BatchPlan.Item item : s.items()) {
+                results[item.index()] = new ItemResult(item.index(), s.status(), s.profileId(), null);
+            }
         }
         return Arrays.asList(results);
     }
@@ -123,13 +125,12 @@ public class ProfileBatchService {
         List<ProfileBatchRepository.NewProfile> creates = new ArrayList<>();
         List<ProfileBatchRepository.Patch> merges = new ArrayList<>();
         for (BatchPlan.Step s : wave) {
-            BatchPlan.Item item = s.item();
             if (s.kind() == BatchPlan.Kind.CREATE) {
-                creates.add(new ProfileBatchRepository.NewProfile(s.profileId(), ProfileRepository.json(item.identifiers()),
-                        ProfileRepository.json(item.traits()), s.claims()));
+                creates.add(new ProfileBatchRepository.NewProfile(s.profileId(), ProfileRepository.json(s.identifiers()),
+                        ProfileRepository.json(s.traits()), s.claims()));
             } else {
-                merges.add(new ProfileBatchRepository.Patch(s.profileId(), ProfileRepository.json(item.identifiers()),
-                        ProfileRepository.json(item.traits()), s.touched(), s.wanted()));
+                merges.add(new ProfileBatchRepository.Patch(s.profileId(), ProfileRepository.json(s.identifiers()),
+                        ProfileRepository.json(s.traits()), s.touched(), s.wanted()));
             }
         }
         if (!creates.isEmpty()) {
