@@ -48,10 +48,13 @@ public class ProfileBatchService {
     private final OutboxSignal outboxSignal;
     private final Suppressions suppressions;
     private final ErasureRepository erasures;
+    private final ProfileLimits limits;
 
     public ProfileBatchService(TransactionOperations<Connection> tx, ProfileBatchRepository repository,
                                ProfileService profiles, IdentityKeys identityKeys, Destinations destinations,
-                               OutboxSignal outboxSignal, Suppressions suppressions, ErasureRepository erasures) {
+                               OutboxSignal outboxSignal, Suppressions suppressions, ErasureRepository erasures,
+                               ProfileLimits limits) {
+        this.limits = limits;
         this.suppressions = suppressions;
         this.erasures = erasures;
         this.tx = tx;
@@ -68,6 +71,10 @@ public class ProfileBatchService {
                 List<ItemResult> results = tx.executeWrite(status -> planned(status.getConnection(), workspaceId, items));
                 outboxSignal.committed(workspaceId);
                 return results;
+            } catch (TooLarge e) {
+                // Which item of the profile's composed changes crossed the limit only the items one by one tell.
+                LOG.debug("Batch applied one by one: {}", e.getMessage());
+                return oneByOne(workspaceId, items);
             } catch (Mispredicted e) {
                 LOG.debug("Batch plan did not hold (attempt {}): {}", attempt, e.getMessage());
             }
@@ -134,19 +141,26 @@ public class ProfileBatchService {
             }
         }
         if (!creates.isEmpty()) {
-            Map<String, Long> claimed = repository.createMany(c, workspaceId, creates, targets);
+            Map<String, Long> claimed = repository.createMany(c, workspaceId, creates, targets, limits.maxProfileBytes());
             for (ProfileBatchRepository.NewProfile p : creates) {
+                if (claimed.getOrDefault(p.id(), 0L) < 0) {
+                    throw new TooLarge("new profile " + p.id() + " is larger than the limit");
+                }
                 if (claimed.getOrDefault(p.id(), 0L) != p.keys().size()) {
                     throw new Mispredicted("a unique value of new profile " + p.id() + " was claimed concurrently");
                 }
             }
         }
         if (!merges.isEmpty()) {
-            Map<String, ProfileBatchRepository.MergeRow> rows = repository.mergeMany(c, workspaceId, merges, targets);
+            Map<String, ProfileBatchRepository.MergeRow> rows = repository.mergeMany(c, workspaceId, merges, targets,
+                    limits.maxProfileBytes());
             for (ProfileBatchRepository.Patch p : merges) {
                 ProfileBatchRepository.MergeRow row = rows.get(p.id());
                 if (row == null) {
                     throw new Mispredicted("profile " + p.id() + " was deleted concurrently");
+                }
+                if (row.tooLarge()) {
+                    throw new TooLarge("profile " + p.id() + " would grow beyond the limit");
                 }
                 if (row.unclaimed() != 0) {
                     throw new Mispredicted("a unique value for " + p.id() + " was claimed concurrently");
@@ -193,6 +207,13 @@ public class ProfileBatchService {
     private static ItemResult failed(int index, ProblemException e) {
         return new ItemResult(index, e.status().getCode(), null,
                 Problems.body(e.status(), e.slug(), e.getMessage(), e.extensions()));
+    }
+
+    /** A write of the plan would exceed the profile size limit; rolls the transaction back. */
+    private static final class TooLarge extends RuntimeException {
+        TooLarge(String message) {
+            super(message, null, false, false);
+        }
     }
 
     /** The plan's prediction did not hold; rolls the transaction back. */
