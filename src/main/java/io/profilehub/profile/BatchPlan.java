@@ -35,11 +35,11 @@ final class BatchPlan {
     enum Kind { CREATE, MERGE }
 
     /**
-     * A write the batch will make, for one or more items (a merge may compose several); identifiers and traits are
-     * the document (create) or the patches (merge). For a merge, touched/wanted re-point the unique keys as the
-     * single call does.
+     * A write the batch will make, for one or more items (a merge may compose several). For a create, identifiers
+     * and traits hold the document; for a merge, the patches to apply in turn (consecutive items' patches composed
+     * where one patch means the same). For a merge, touched/wanted re-point the unique keys as the single call does.
      */
-    record Step(List<Item> items, Kind kind, String profileId, ObjectNode identifiers, ObjectNode traits,
+    record Step(List<Item> items, Kind kind, String profileId, List<ObjectNode> identifiers, List<ObjectNode> traits,
                 List<IdentityKey> claims, List<String> touched, List<IdentityKey> wanted, int wave) {
         int status() {
             return kind == Kind.CREATE ? 201 : 200;
@@ -158,8 +158,8 @@ final class BatchPlan {
             }
             List<Object> deps = new ArrayList<>(keys);
             deps.add(id);
-            add(new Step(List.of(item), Kind.CREATE, id, item.identifiers(), item.traits(), keys, List.of(), List.of(),
-                    0), deps);
+            add(new Step(List.of(item), Kind.CREATE, id, patches(item.identifiers()), patches(item.traits()), keys,
+                    List.of(), List.of(), 0), deps);
         }
 
         private void update(Item item) {
@@ -208,16 +208,13 @@ final class BatchPlan {
                     deps.add(now);
                 }
             }
-            Step step = new Step(List.of(item), Kind.MERGE, id, item.identifiers(), item.traits(), List.of(), touched,
-                    wanted, 0);
+            Step step = new Step(List.of(item), Kind.MERGE, id, patches(item.identifiers()), patches(item.traits()),
+                    List.of(), touched, wanted, 0);
             Integer previous = lastStep.get(id);
             if (previous != null && foldable(previous, deps)) {
-                Step composed = compose(plan.steps.get(previous), step);
-                if (composed != null) {
-                    plan.steps.set(previous, composed);
-                    deps.forEach(d -> lastStep.put(d, previous));
-                    return;
-                }
+                plan.steps.set(previous, compose(plan.steps.get(previous), step));
+                deps.forEach(d -> lastStep.put(d, previous));
+                return;
             }
             add(step, deps);
         }
@@ -237,12 +234,12 @@ final class BatchPlan {
             return true;
         }
 
+        /** b after a as one step; a's patch lists are this planner's own and grow in place. */
         private static Step compose(Step a, Step b) {
-            ObjectNode identifiers = MergePatches.compose(a.identifiers(), b.identifiers());
-            ObjectNode traits = MergePatches.compose(a.traits(), b.traits());
-            if (identifiers == null || traits == null) {
-                return null;
-            }
+            List<ObjectNode> identifiers = a.identifiers();
+            b.identifiers().forEach(p -> MergePatches.append(identifiers, p));
+            List<ObjectNode> traits = a.traits();
+            b.traits().forEach(p -> MergePatches.append(traits, p));
             List<Item> items = new ArrayList<>(a.items());
             items.addAll(b.items());
             List<String> touched = new ArrayList<>(a.touched());
@@ -258,6 +255,15 @@ final class BatchPlan {
         private void claim(String id, IdentityKey k) {
             owners.put(k, id);
             held.computeIfAbsent(id, x -> new HashMap<>()).put(k.name(), k.value());
+        }
+
+        /** A patch (or document) as a list this planner owns. */
+        private static List<ObjectNode> patches(ObjectNode patch) {
+            List<ObjectNode> list = new ArrayList<>(1);
+            if (patch != null && !patch.isEmpty()) {
+                list.add(patch.deepCopy());
+            }
+            return list;
         }
 
         private void add(Step step, List<Object> deps) {

@@ -89,8 +89,8 @@ public class ProfileBatchRepository {
                  order by p.id
                    for update of p
             ), merged as (
-                select c.*, jsonb_merge_patch(c.identifiers, c.identifiers_patch) as new_identifiers,
-                       jsonb_merge_patch(c.traits, c.traits_patch) as new_traits
+                select c.*, jsonb_merge_patches(c.identifiers, c.identifiers_patch) as new_identifiers,
+                       jsonb_merge_patches(c.traits, c.traits_patch) as new_traits
                   from current c
             ), sized as (
                 select m.*, octet_length(m.new_identifiers::text) + octet_length(m.new_traits::text) as new_bytes,
@@ -211,7 +211,10 @@ public class ProfileBatchRepository {
         return claimed;
     }
 
-    /** One merge: patches, and for each unique key name the patch touches, the value wanted (null: none). */
+    /**
+     * One merge: JSON arrays of patches to apply in turn, and for each unique key name they touch, the value wanted
+     * (null: none).
+     */
     public record Patch(String id, String identifiers, String traits, List<String> touched, List<IdentityKey> wanted) {
     }
 

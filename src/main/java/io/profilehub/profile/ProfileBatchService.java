@@ -1,9 +1,12 @@
 package io.profilehub.profile;
 
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.transaction.TransactionOperations;
 import io.profilehub.destination.Destinations;
+import io.profilehub.http.JsonInput;
 import io.profilehub.http.ProblemException;
 import io.profilehub.http.Problems;
 import io.profilehub.erasure.ErasureRepository;
@@ -133,11 +136,11 @@ public class ProfileBatchService {
         List<ProfileBatchRepository.Patch> merges = new ArrayList<>();
         for (BatchPlan.Step s : wave) {
             if (s.kind() == BatchPlan.Kind.CREATE) {
-                creates.add(new ProfileBatchRepository.NewProfile(s.profileId(), ProfileRepository.json(s.identifiers()),
-                        ProfileRepository.json(s.traits()), s.claims()));
+                creates.add(new ProfileBatchRepository.NewProfile(s.profileId(), document(s.identifiers()),
+                        document(s.traits()), s.claims()));
             } else {
-                merges.add(new ProfileBatchRepository.Patch(s.profileId(), ProfileRepository.json(s.identifiers()),
-                        ProfileRepository.json(s.traits()), s.touched(), s.wanted()));
+                merges.add(new ProfileBatchRepository.Patch(s.profileId(), sequence(s.identifiers()),
+                        sequence(s.traits()), s.touched(), s.wanted()));
             }
         }
         if (!creates.isEmpty()) {
@@ -170,6 +173,17 @@ public class ProfileBatchService {
                 }
             }
         }
+    }
+
+    private static String document(List<ObjectNode> parts) {
+        return parts.isEmpty() ? "{}" : parts.get(0).toString();
+    }
+
+    /** Patches to apply in turn, as the JSON array jsonb_merge_patches takes. */
+    private static String sequence(List<ObjectNode> patches) {
+        ArrayNode array = JsonInput.MAPPER.createArrayNode();
+        patches.forEach(array::add);
+        return array.toString();
     }
 
     /** The single call re-points keys from the stored document; the plan used the patch. They must agree. */
