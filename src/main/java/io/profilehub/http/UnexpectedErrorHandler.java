@@ -31,6 +31,25 @@ public class UnexpectedErrorHandler implements ExceptionHandler<RuntimeException
         return answer(request, exception);
     }
 
+    /**
+     * The 503 a database failure worth retrying deserves (unreachable, or cut off by a lock or statement timeout),
+     * or null for anything else.
+     */
+    public static ProblemException retryable(Throwable exception) {
+        if (databaseUnavailable(exception)) {
+            return new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, "database-unavailable",
+                    "The database cannot be reached right now; nothing was written. Retry shortly.", Map.of(),
+                    Map.of("Retry-After", "5"));
+        }
+        String timedOut = databaseTimeout(exception);
+        if (timedOut != null) {
+            return new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, "database-busy",
+                    "The database did not complete the request in time (" + timedOut + "); nothing was written. "
+                            + "Retry shortly.", Map.of(), Map.of("Retry-After", "2"));
+        }
+        return null;
+    }
+
     static HttpResponse<?> answer(HttpRequest<?> request, Exception exception) {
         if (databaseUnavailable(exception)) {
             LOG.warn("{} {}: database unavailable ({})", request.getMethodName(), request.getPath(), rootMessage(exception));

@@ -9,6 +9,7 @@ import io.profilehub.destination.Destinations;
 import io.profilehub.http.JsonInput;
 import io.profilehub.http.ProblemException;
 import io.profilehub.http.Problems;
+import io.profilehub.http.UnexpectedErrorHandler;
 import io.profilehub.erasure.ErasureRepository;
 import io.profilehub.erasure.Suppressions;
 import io.profilehub.outbox.OutboxSignal;
@@ -209,7 +210,13 @@ public class ProfileBatchService {
                 }
             } catch (ProblemException e) {
                 results.add(failed(item.index(), e));
-            } catch (RuntimeException e) {
+            } catch (Exception e) { // SQLExceptions, too, escape transaction callbacks unwrapped
+                ProblemException retryable = UnexpectedErrorHandler.retryable(e);
+                if (retryable != null) {
+                    LOG.warn("Batch item {}: {}", item.index(), retryable.getMessage());
+                    results.add(failed(item.index(), retryable));
+                    continue;
+                }
                 LOG.error("Batch item {} failed", item.index(), e);
                 results.add(failed(item.index(), new ProblemException(HttpStatus.INTERNAL_SERVER_ERROR,
                         "internal-server-error", "The server could not complete this item; it has been logged.")));
