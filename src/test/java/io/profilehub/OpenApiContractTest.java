@@ -387,6 +387,51 @@ class OpenApiContractTest extends ServiceTest {
     }
 
     @Test
+    @Order(15)
+    void profileSizeLimitAndIdempotencyKeyInFlight() throws Exception {
+        String blob = "{\"traits\":{\"blob\":\"" + "x".repeat(300_000) + "\"}}"; // over the default 256 KiB
+        expect(422, call("POST", "/identify", "{\"identifiers\":{\"k\":\"big-" + run + "\"}," + blob.substring(1)));
+        String id = create("{\"identifiers\":{\"k\":\"limit-" + run + "\"}}");
+        expect(422, call("POST", "/identify/" + id, blob));
+        expect(422, call("POST", "/track/" + id, blob));
+
+        // The profile's row lock, taken here, keeps the first request with each key in flight.
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (java.sql.Connection holder = TestDatabase.connect()) {
+            holder.setAutoCommit(false);
+            try (var ps = holder.prepareStatement("select 1 from profilehub.profiles where id = ? for update")) {
+                ps.setString(1, id);
+                ps.executeQuery().close();
+            }
+            Map<String, String> key = Map.of("Idempotency-Key", "flight-" + run);
+            Future<OpenApiContract.Exchange> erase = pool.submit(() -> send("DELETE", "/identify/" + id, null, key));
+            String bulk = "{\"userIds\":[\"" + id + "\"]}";
+            Map<String, String> bulkKey = Map.of("Content-Type", JSON, "Idempotency-Key", "flight-bulk-" + run);
+            Future<OpenApiContract.Exchange> bulkErase = pool.submit(() -> send("POST", "/erasures", bulk, bulkKey));
+            Awaits.until(Duration.ofSeconds(10), () -> claimed("flight-" + run) && claimed("flight-bulk-" + run));
+            expect(409, send("DELETE", "/identify/" + id, null, key));
+            expect(409, send("POST", "/erasures", bulk, bulkKey));
+            holder.rollback();
+            expect(202, erase.get());
+            expect(202, bulkErase.get());
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    private static boolean claimed(String key) {
+        try (java.sql.Connection c = TestDatabase.connect();
+             var ps = c.prepareStatement("select count(*) from profilehub.idempotency_keys where key = ? and state = 'claimed'")) {
+            ps.setString(1, key);
+            try (var rs = ps.executeQuery()) {
+                return rs.next() && rs.getLong(1) == 1;
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
     @Order(16)
     void sync() {
         JsonNode destinations = expect(200, call("GET", "/sync/destinations", null)).json().path("data");

@@ -15,7 +15,6 @@ import io.micronaut.http.annotation.Header;
 import io.micronaut.http.annotation.PathVariable;
 import io.micronaut.http.annotation.Post;
 import io.micronaut.http.annotation.QueryValue;
-import io.micronaut.transaction.TransactionOperations;
 import io.profilehub.auth.Caller;
 import io.profilehub.auth.RequiresScope;
 import io.profilehub.auth.Scope;
@@ -25,7 +24,6 @@ import io.profilehub.profile.ProfileIds;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -34,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 
 /** GDPR erasure: delete a user everywhere, follow it until every destination confirms, and suppress re-creation. */
@@ -44,12 +43,10 @@ public class ErasureController {
 
     private final ErasureService erasures;
     private final IdempotencyStore idempotency;
-    private final TransactionOperations<Connection> tx;
 
-    public ErasureController(ErasureService erasures, IdempotencyStore idempotency, TransactionOperations<Connection> tx) {
+    public ErasureController(ErasureService erasures, IdempotencyStore idempotency) {
         this.erasures = erasures;
         this.idempotency = idempotency;
-        this.tx = tx;
     }
 
     @Delete("/identify/{userId}")
@@ -68,7 +65,7 @@ public class ErasureController {
                     .orElseThrow(() -> ProblemException.notFound("No user with id " + userId + " exists in this workspace."));
             return HttpResponse.status(HttpStatus.ACCEPTED).header(HttpHeaders.LOCATION, "/erasures/" + userId)
                     .body(JsonInput.MAPPER.valueToTree(record));
-        });
+        }, UnaryOperator.identity(), UnaryOperator.identity());
     }
 
     @Post(uri = "/erasures", consumes = "*/*")
@@ -104,7 +101,7 @@ public class ErasureController {
                         : Map.of("userId", userId, "status", "not_found", "detail", "no such user in this workspace"));
             }
             return HttpResponse.status(HttpStatus.ACCEPTED).body(JsonInput.MAPPER.valueToTree(Map.of("data", results)));
-        });
+        }, ErasureController::withoutInvalidIds, stored -> withInvalidIds(stored, ids));
     }
 
     @Get("/erasures/{userId}")
@@ -167,34 +164,80 @@ public class ErasureController {
     }
 
     /**
-     * Replays the first answer to a request carrying the same Idempotency-Key; the same key with a different
-     * request is refused rather than silently answered with another request's result.
+     * Runs the action once per Idempotency-Key: the key is claimed (and committed) before the action starts, so a
+     * concurrent duplicate answers 409 while the first is in flight and every later one replays its answer; the
+     * same key with a different request is refused with 422. {@code stored} turns the answer into what is kept (no
+     * personal data), {@code replayed} turns that back into the answer for this (identical) request.
      */
     private HttpResponse<?> idempotent(Caller caller, HttpRequest<?> request, String key, byte[] body,
-                                       Supplier<HttpResponse<?>> action) {
+                                       Supplier<HttpResponse<?>> action, UnaryOperator<JsonNode> stored,
+                                       UnaryOperator<JsonNode> replayed) {
         if (key == null || key.isBlank()) {
             return action.get();
         }
         if (key.length() > 255) {
             throw ProblemException.badRequest("Idempotency-Key may have at most 255 characters.");
         }
-        String fingerprint = fingerprint(request, body);
-        var stored = tx.executeRead(s -> idempotency.find(s.getConnection(), caller.workspaceId(), key));
-        if (stored.isPresent()) {
-            if (!stored.get().request().equals(fingerprint)) {
-                throw new ProblemException(HttpStatus.UNPROCESSABLE_ENTITY, "idempotency-key-reused",
-                        "This Idempotency-Key was already used for a different request.");
-            }
-            return withLocation(HttpResponse.status(HttpStatus.valueOf(stored.get().status())).body(stored.get().body()),
-                    stored.get().body());
+        String workspace = caller.workspaceId();
+        IdempotencyStore.Claim claim = idempotency.claim(workspace, key, fingerprint(request, body));
+        if (claim instanceof IdempotencyStore.Reused) {
+            throw new ProblemException(HttpStatus.UNPROCESSABLE_ENTITY, "idempotency-key-reused",
+                    "This Idempotency-Key was already used for a different request.");
         }
-        HttpResponse<?> response = action.get();
-        String json = response.getBody().map(Object::toString).orElse("{}");
-        tx.executeWrite(s -> {
-            idempotency.save(s.getConnection(), caller.workspaceId(), key, fingerprint, response.getStatus().getCode(), json);
-            return null;
-        });
+        if (claim instanceof IdempotencyStore.InFlight) {
+            throw new ProblemException(HttpStatus.CONFLICT, "idempotency-key-in-flight",
+                    "A request with this Idempotency-Key is still being processed; retry it to get its answer.",
+                    Map.of(), Map.of(HttpHeaders.RETRY_AFTER, "1"));
+        }
+        if (claim instanceof IdempotencyStore.Done done) {
+            JsonNode answer = replayed.apply(done.body());
+            return withLocation(HttpResponse.status(HttpStatus.valueOf(done.status())).body(answer), answer);
+        }
+        HttpResponse<?> response;
+        try {
+            response = action.get();
+        } catch (RuntimeException | Error e) {
+            idempotency.release(workspace, key);
+            throw e;
+        }
+        JsonNode answer = response.getBody(JsonNode.class).orElse(JsonInput.MAPPER.createObjectNode());
+        idempotency.complete(workspace, key, response.getStatus().getCode(), stored.apply(answer).toString(),
+                subjects(answer));
         return response;
+    }
+
+    /** The profile ids an answer is about: erasing one of them later scrubs the record. */
+    private static List<String> subjects(JsonNode answer) {
+        List<String> ids = new ArrayList<>();
+        answer.findValues("userId").forEach(v -> {
+            if (v.isTextual() && ProfileIds.isValid(v.textValue())) {
+                ids.add(v.textValue());
+            }
+        });
+        return ids;
+    }
+
+    /** A bulk answer echoes invalid ids as sent (they may be emails): they are kept as null, restored on replay. */
+    private static JsonNode withoutInvalidIds(JsonNode answer) {
+        JsonNode copy = answer.deepCopy();
+        copy.path("data").forEach(item -> {
+            if (item.path("status").asText().equals("invalid")) {
+                ((ObjectNode) item).putNull("userId");
+            }
+        });
+        return copy;
+    }
+
+    private static JsonNode withInvalidIds(JsonNode stored, JsonNode ids) {
+        JsonNode copy = stored.deepCopy();
+        JsonNode data = copy.path("data");
+        for (int i = 0; i < data.size() && i < ids.size(); i++) {
+            if (data.get(i).path("status").asText().equals("invalid")) {
+                JsonNode id = ids.get(i);
+                ((ObjectNode) data.get(i)).put("userId", id.isTextual() ? id.textValue() : id.toString());
+            }
+        }
+        return copy;
     }
 
     private static HttpResponse<?> withLocation(io.micronaut.http.MutableHttpResponse<?> response, JsonNode body) {

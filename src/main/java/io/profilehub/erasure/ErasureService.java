@@ -34,10 +34,13 @@ public class ErasureService {
     private final IdentityKeys identityKeys;
     private final Suppressions suppressions;
     private final OutboxSignal outboxSignal;
+    private final IdempotencyStore idempotency;
 
     public ErasureService(TransactionOperations<Connection> tx, ErasureRepository repository,
                           Destinations destinations, ConnectorRegistry connectors, SealedFields sealer,
-                          IdentityKeys identityKeys, Suppressions suppressions, OutboxSignal outboxSignal) {
+                          IdentityKeys identityKeys, Suppressions suppressions, OutboxSignal outboxSignal,
+                          IdempotencyStore idempotency) {
+        this.idempotency = idempotency;
         this.outboxSignal = outboxSignal;
         this.tx = tx;
         this.repository = repository;
@@ -55,6 +58,7 @@ public class ErasureService {
             Optional<ErasureRepository.Target> target = repository.lock(c, workspaceId, userId);
             if (target.isPresent()) {
                 repository.erase(c, workspaceId, userId, plan(workspaceId, userId, target.get(), suppress));
+                idempotency.scrub(c, workspaceId, userId);
             }
             return record(c, workspaceId, userId);
         });

@@ -28,11 +28,42 @@ public class UnexpectedErrorHandler implements ExceptionHandler<RuntimeException
 
     @Override
     public HttpResponse<?> handle(HttpRequest request, RuntimeException exception) {
+        return answer(request, exception);
+    }
+
+    /**
+     * The 503 a database failure worth retrying deserves (unreachable, or cut off by a lock or statement timeout),
+     * or null for anything else.
+     */
+    public static ProblemException retryable(Throwable exception) {
+        if (databaseUnavailable(exception)) {
+            return new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, "database-unavailable",
+                    "The database cannot be reached right now; nothing was written. Retry shortly.", Map.of(),
+                    Map.of("Retry-After", "5"));
+        }
+        String timedOut = databaseTimeout(exception);
+        if (timedOut != null) {
+            return new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, "database-busy",
+                    "The database did not complete the request in time (" + timedOut + "); nothing was written. "
+                            + "Retry shortly.", Map.of(), Map.of("Retry-After", "2"));
+        }
+        return null;
+    }
+
+    static HttpResponse<?> answer(HttpRequest<?> request, Exception exception) {
         if (databaseUnavailable(exception)) {
             LOG.warn("{} {}: database unavailable ({})", request.getMethodName(), request.getPath(), rootMessage(exception));
             return Problems.response(new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, "database-unavailable",
                     "The database cannot be reached right now; nothing was written. Retry shortly.", Map.of(),
                     Map.of("Retry-After", "5")));
+        }
+        String timedOut = databaseTimeout(exception);
+        if (timedOut != null) {
+            // The statement was cancelled and its transaction rolled back: retrying is safe and may well succeed.
+            LOG.warn("{} {}: {}", request.getMethodName(), request.getPath(), timedOut);
+            return Problems.response(new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, "database-busy",
+                    "The database did not complete the request in time (" + timedOut + "); nothing was written. "
+                            + "Retry shortly.", Map.of(), Map.of("Retry-After", "2")));
         }
         LOG.error("{} {} failed", request.getMethodName(), request.getPath(), exception);
         return Problems.response(new ProblemException(HttpStatus.INTERNAL_SERVER_ERROR, "internal-error",
@@ -60,6 +91,19 @@ public class UnexpectedErrorHandler implements ExceptionHandler<RuntimeException
             }
         }
         return false;
+    }
+
+    /** Which limit of the session stopped a statement: lock_timeout (55P03) or statement_timeout (57014). */
+    static String databaseTimeout(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SQLException sql && "55P03".equals(sql.getSQLState())) {
+                return "a lock it needed stayed held by another request beyond the lock timeout";
+            }
+            if (t instanceof SQLException sql && "57014".equals(sql.getSQLState())) {
+                return "a statement ran beyond the statement timeout";
+            }
+        }
+        return null;
     }
 
     private static String rootMessage(Throwable e) {

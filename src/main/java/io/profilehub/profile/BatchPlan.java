@@ -20,6 +20,11 @@ import java.util.stream.Collectors;
  *
  * <p>An item's wave comes after every earlier item that writes the same profile or claims or releases one of the
  * same unique values; items of one wave are independent and can be applied by set-based statements.
+ *
+ * <p>Consecutive merges into one profile are composed into one step (one merge, one new version) whenever nothing
+ * else of the batch has to happen between them and the composed patch means the same as the patches in turn: a
+ * step per item made a batch of many updates to one profile a wave per item, each re-reading and rewriting a
+ * growing document, quadratic in the batch.
  */
 final class BatchPlan {
 
@@ -29,9 +34,13 @@ final class BatchPlan {
 
     enum Kind { CREATE, MERGE }
 
-    /** A write the batch will make; for a merge, touched/wanted re-point the unique keys as the single call does. */
-    record Step(Item item, Kind kind, String profileId, List<IdentityKey> claims, List<String> touched,
-                List<IdentityKey> wanted, int wave) {
+    /**
+     * A write the batch will make, for one or more items (a merge may compose several). For a create, identifiers
+     * and traits hold the document; for a merge, the patches to apply in turn (consecutive items' patches composed
+     * where one patch means the same). For a merge, touched/wanted re-point the unique keys as the single call does.
+     */
+    record Step(List<Item> items, Kind kind, String profileId, List<ObjectNode> identifiers, List<ObjectNode> traits,
+                List<IdentityKey> claims, List<String> touched, List<IdentityKey> wanted, int wave) {
         int status() {
             return kind == Kind.CREATE ? 201 : 200;
         }
@@ -88,7 +97,7 @@ final class BatchPlan {
         private final Map<IdentityKey, String> suppressed;
         private final IdentityKeys identityKeys;
         private final java.util.function.Supplier<String> newId;
-        private final Map<Object, Integer> lastWave = new HashMap<>(); // profile id or IdentityKey -> wave
+        private final Map<Object, Integer> lastStep = new HashMap<>(); // profile id or IdentityKey -> index in steps
         private final BatchPlan plan = new BatchPlan();
 
         Planner(Map<IdentityKey, String> owners, Set<String> existing, Map<IdentityKey, String> suppressed,
@@ -149,7 +158,8 @@ final class BatchPlan {
             }
             List<Object> deps = new ArrayList<>(keys);
             deps.add(id);
-            plan.steps.add(new Step(item, Kind.CREATE, id, keys, List.of(), List.of(), wave(deps)));
+            add(new Step(List.of(item), Kind.CREATE, id, patches(item.identifiers()), patches(item.traits()), keys,
+                    List.of(), List.of(), 0), deps);
         }
 
         private void update(Item item) {
@@ -203,7 +213,48 @@ final class BatchPlan {
                     deps.add(now);
                 }
             }
-            plan.steps.add(new Step(item, Kind.MERGE, id, List.of(), touched, wanted, wave(deps)));
+            Step step = new Step(List.of(item), Kind.MERGE, id, patches(item.identifiers()), patches(item.traits()),
+                    List.of(), touched, wanted, 0);
+            Integer previous = lastStep.get(id);
+            if (previous != null && foldable(previous, deps)) {
+                plan.steps.set(previous, compose(plan.steps.get(previous), step));
+                deps.forEach(d -> lastStep.put(d, previous));
+                return;
+            }
+            add(step, deps);
+        }
+
+        /** The merge may join step {@code previous} when nothing after that step's wave touches what it touches. */
+        private boolean foldable(int previous, List<Object> deps) {
+            Step before = plan.steps.get(previous);
+            if (before.kind() != Kind.MERGE) {
+                return false;
+            }
+            for (Object d : deps) {
+                Integer last = lastStep.get(d);
+                if (last != null && last != previous && plan.steps.get(last).wave() >= before.wave()) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** b after a as one step; a's patch lists are this planner's own and grow in place. */
+        private static Step compose(Step a, Step b) {
+            List<ObjectNode> identifiers = a.identifiers();
+            b.identifiers().forEach(p -> MergePatches.append(identifiers, p));
+            List<ObjectNode> traits = a.traits();
+            b.traits().forEach(p -> MergePatches.append(traits, p));
+            List<Item> items = new ArrayList<>(a.items());
+            items.addAll(b.items());
+            List<String> touched = new ArrayList<>(a.touched());
+            b.touched().stream().filter(n -> !touched.contains(n)).forEach(touched::add);
+            // A later patch that touches a key decides its value; the earlier one decides the others.
+            List<IdentityKey> wanted = new ArrayList<>(a.wanted().stream()
+                    .filter(k -> !b.touched().contains(k.name())).toList());
+            wanted.addAll(b.wanted());
+            return new Step(List.copyOf(items), Kind.MERGE, a.profileId(), identifiers, traits, List.of(),
+                    List.copyOf(touched), List.copyOf(wanted), a.wave());
         }
 
         private void claim(String id, IdentityKey k) {
@@ -211,16 +262,30 @@ final class BatchPlan {
             held.computeIfAbsent(id, x -> new HashMap<>()).put(k.name(), k.value());
         }
 
-        private int wave(List<Object> deps) {
+        /** A patch (or document) as a list this planner owns. */
+        private static List<ObjectNode> patches(ObjectNode patch) {
+            List<ObjectNode> list = new ArrayList<>(1);
+            if (patch != null && !patch.isEmpty()) {
+                list.add(patch.deepCopy());
+            }
+            return list;
+        }
+
+        private void add(Step step, List<Object> deps) {
             int wave = 1;
             for (Object d : deps) {
-                wave = Math.max(wave, lastWave.getOrDefault(d, 0) + 1);
+                Integer last = lastStep.get(d);
+                if (last != null) {
+                    wave = Math.max(wave, plan.steps.get(last).wave() + 1);
+                }
             }
+            int index = plan.steps.size();
+            plan.steps.add(new Step(step.items(), step.kind(), step.profileId(), step.identifiers(), step.traits(),
+                    step.claims(), step.touched(), step.wanted(), wave));
             for (Object d : deps) {
-                lastWave.put(d, wave);
+                lastStep.put(d, index);
             }
             plan.waves = Math.max(plan.waves, wave);
-            return wave;
         }
     }
 }

@@ -36,14 +36,23 @@ public class ProfileBatchRepository {
              where p.workspace_id = ? and p.id = any(?::text[])
             """;
 
-    /* Returns, per new profile, how many of its unique values it claimed; fewer than sent means a concurrent claim. */
+    /*
+     * Returns, per new profile, how many of its unique values it claimed (fewer than sent means a concurrent claim),
+     * or -1 for one not created because it is larger than the limit.
+     */
     private static final String CREATE_MANY = """
             with input as (
                 select * from unnest(?::text[], ?::text[], ?::text[]) with ordinality as i(id, identifiers, traits, ord)
+            ), sized as (
+                select i.id, i.ord, jsonb_strip_nulls(i.identifiers::jsonb) as identifiers,
+                       jsonb_strip_nulls(i.traits::jsonb) as traits
+                  from input i
             ), created as (
                 insert into profiles (workspace_id, id, identifiers, traits)
-                select ?, i.id, jsonb_strip_nulls(i.identifiers::jsonb), jsonb_strip_nulls(i.traits::jsonb)
-                  from input i order by i.ord
+                select ?, s.id, s.identifiers, s.traits
+                  from sized s
+                 where octet_length(s.identifiers::text) + octet_length(s.traits::text) <= ?
+                 order by s.ord
                 returning id, workspace_id, identifiers, traits, created_at, updated_at, version
             ), claimed as (
                 insert into identity_keys (workspace_id, key_name, key_value, profile_id)
@@ -60,6 +69,8 @@ public class ProfileBatchRepository {
                   from created c cross join unnest(?::text[]) as d(name)
             )
             select profile_id, count(*) from claimed group by profile_id
+            union all
+            select i.id, -1 from input i where i.id not in (select id from created)
             """;
 
     /*
@@ -78,16 +89,21 @@ public class ProfileBatchRepository {
                  order by p.id
                    for update of p
             ), merged as (
-                select c.*, jsonb_merge_patch(c.identifiers, c.identifiers_patch) as new_identifiers,
-                       jsonb_merge_patch(c.traits, c.traits_patch) as new_traits
+                select c.*, jsonb_merge_patches(c.identifiers, c.identifiers_patch) as new_identifiers,
+                       jsonb_merge_patches(c.traits, c.traits_patch) as new_traits
                   from current c
+            ), sized as (
+                select m.*, octet_length(m.new_identifiers::text) + octet_length(m.new_traits::text) as new_bytes,
+                       octet_length(m.identifiers::text) + octet_length(m.traits::text) as old_bytes
+                  from merged m
             ), updated as (
                 update profiles p
                    set identifiers = m.new_identifiers, traits = m.new_traits,
                        version = m.version + 1, updated_at = clock_timestamp()
-                  from merged m
+                  from sized m
                  where p.workspace_id = m.workspace_id and p.id = m.id
                    and (m.new_identifiers <> m.identifiers or m.new_traits <> m.traits)
+                   and (m.new_bytes <= ? or m.new_bytes < m.old_bytes)
                 returning p.id, p.workspace_id, p.identifiers, p.version, p.updated_at,
                           jsonb_merge_diff(m.identifiers, p.identifiers) as identifiers_change,
                           jsonb_merge_diff(m.traits, p.traits) as traits_change
@@ -123,8 +139,10 @@ public class ProfileBatchRepository {
                 select profile_id, -count(*) from claimed group by profile_id
             )
             select m.id, u.id is not null as changed, u.identifiers::text,
-                   (select coalesce(sum(s.n), 0) from shortfall s where s.profile_id = m.id) as unclaimed
-              from merged m left join updated u on u.id = m.id
+                   (select coalesce(sum(s.n), 0) from shortfall s where s.profile_id = m.id) as unclaimed,
+                   u.id is null and m.new_bytes > ? and m.new_bytes >= m.old_bytes
+                       and (m.new_identifiers <> m.identifiers or m.new_traits <> m.traits) as too_large
+              from sized m left join updated u on u.id = m.id
             """;
 
     /** What the database holds for a batch's unique values and profile ids. */
@@ -162,7 +180,7 @@ public class ProfileBatchRepository {
 
     /** Inserts the profiles, their keys and events; returns per profile id how many keys it claimed. */
     public Map<String, Long> createMany(Connection c, String workspaceId, List<NewProfile> profiles,
-                                        List<String> destinations) throws SQLException {
+                                        List<String> destinations, int maxBytes) throws SQLException {
         List<String> keyOwners = new ArrayList<>();
         List<String> keyNames = new ArrayList<>();
         List<String> keyValues = new ArrayList<>();
@@ -179,10 +197,11 @@ public class ProfileBatchRepository {
             ps.setArray(2, text(c, profiles.stream().map(NewProfile::identifiers).toList()));
             ps.setArray(3, text(c, profiles.stream().map(NewProfile::traits).toList()));
             ps.setString(4, workspaceId);
-            ps.setArray(5, text(c, keyOwners));
-            ps.setArray(6, text(c, keyNames));
-            ps.setArray(7, text(c, keyValues));
-            ps.setArray(8, text(c, destinations));
+            ps.setInt(5, maxBytes);
+            ps.setArray(6, text(c, keyOwners));
+            ps.setArray(7, text(c, keyNames));
+            ps.setArray(8, text(c, keyValues));
+            ps.setArray(9, text(c, destinations));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     claimed.put(rs.getString(1), rs.getLong(2));
@@ -192,16 +211,22 @@ public class ProfileBatchRepository {
         return claimed;
     }
 
-    /** One merge: patches, and for each unique key name the patch touches, the value wanted (null: none). */
+    /**
+     * One merge: JSON arrays of patches to apply in turn, and for each unique key name they touch, the value wanted
+     * (null: none).
+     */
     public record Patch(String id, String identifiers, String traits, List<String> touched, List<IdentityKey> wanted) {
     }
 
-    /** changed as in ProfileRepository.Merged; unclaimed counts wanted values another profile holds. */
-    public record MergeRow(String id, boolean changed, String identifiers, long unclaimed) {
+    /**
+     * changed as in ProfileRepository.Merged; unclaimed counts wanted values another profile holds; tooLarge: not
+     * changed because the profile would grow beyond the limit.
+     */
+    public record MergeRow(String id, boolean changed, String identifiers, long unclaimed, boolean tooLarge) {
     }
 
     public Map<String, MergeRow> mergeMany(Connection c, String workspaceId, List<Patch> patches,
-                                           List<String> destinations) throws SQLException {
+                                           List<String> destinations, int maxBytes) throws SQLException {
         List<String> keyOwners = new ArrayList<>();
         List<String> keyNames = new ArrayList<>();
         List<String> keyValues = new ArrayList<>();
@@ -221,17 +246,19 @@ public class ProfileBatchRepository {
             ps.setArray(2, text(c, patches.stream().map(Patch::identifiers).toList()));
             ps.setArray(3, text(c, patches.stream().map(Patch::traits).toList()));
             ps.setString(4, workspaceId);
-            ps.setArray(5, text(c, destinations));
-            ps.setArray(6, text(c, keyOwners));
-            ps.setArray(7, text(c, keyNames));
-            ps.setArray(8, text(c, keyValues));
-            ps.setString(9, workspaceId);
+            ps.setInt(5, maxBytes);
+            ps.setArray(6, text(c, destinations));
+            ps.setArray(7, text(c, keyOwners));
+            ps.setArray(8, text(c, keyNames));
+            ps.setArray(9, text(c, keyValues));
             ps.setString(10, workspaceId);
             ps.setString(11, workspaceId);
+            ps.setString(12, workspaceId);
+            ps.setInt(13, maxBytes);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     rows.put(rs.getString(1), new MergeRow(rs.getString(1), rs.getBoolean(2), rs.getString(3),
-                            rs.getLong(4)));
+                            rs.getLong(4), rs.getBoolean(5)));
                 }
             }
         }

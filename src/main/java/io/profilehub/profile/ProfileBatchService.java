@@ -1,11 +1,15 @@
 package io.profilehub.profile;
 
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.transaction.TransactionOperations;
 import io.profilehub.destination.Destinations;
+import io.profilehub.http.JsonInput;
 import io.profilehub.http.ProblemException;
 import io.profilehub.http.Problems;
+import io.profilehub.http.UnexpectedErrorHandler;
 import io.profilehub.erasure.ErasureRepository;
 import io.profilehub.erasure.Suppressions;
 import io.profilehub.outbox.OutboxSignal;
@@ -48,10 +52,13 @@ public class ProfileBatchService {
     private final OutboxSignal outboxSignal;
     private final Suppressions suppressions;
     private final ErasureRepository erasures;
+    private final ProfileLimits limits;
 
     public ProfileBatchService(TransactionOperations<Connection> tx, ProfileBatchRepository repository,
                                ProfileService profiles, IdentityKeys identityKeys, Destinations destinations,
-                               OutboxSignal outboxSignal, Suppressions suppressions, ErasureRepository erasures) {
+                               OutboxSignal outboxSignal, Suppressions suppressions, ErasureRepository erasures,
+                               ProfileLimits limits) {
+        this.limits = limits;
         this.suppressions = suppressions;
         this.erasures = erasures;
         this.tx = tx;
@@ -68,6 +75,10 @@ public class ProfileBatchService {
                 List<ItemResult> results = tx.executeWrite(status -> planned(status.getConnection(), workspaceId, items));
                 outboxSignal.committed(workspaceId);
                 return results;
+            } catch (TooLarge e) {
+                // Which item of the profile's composed changes crossed the limit only the items one by one tell.
+                LOG.debug("Batch applied one by one: {}", e.getMessage());
+                return oneByOne(workspaceId, items);
             } catch (Mispredicted e) {
                 LOG.debug("Batch plan did not hold (attempt {}): {}", attempt, e.getMessage());
             }
@@ -113,7 +124,9 @@ public class ProfileBatchService {
         ItemResult[] results = new ItemResult[items.size()];
         plan.failures().forEach((index, problem) -> results[index] = failed(index, problem));
         for (BatchPlan.Step s : plan.steps()) {
-            results[s.item().index()] = new ItemResult(s.item().index(), s.status(), s.profileId(), null);
+            for (BatchPlan.Item item : s.items()) {
+                results[item.index()] = new ItemResult(item.index(), s.status(), s.profileId(), null);
+            }
         }
         return Arrays.asList(results);
     }
@@ -123,29 +136,35 @@ public class ProfileBatchService {
         List<ProfileBatchRepository.NewProfile> creates = new ArrayList<>();
         List<ProfileBatchRepository.Patch> merges = new ArrayList<>();
         for (BatchPlan.Step s : wave) {
-            BatchPlan.Item item = s.item();
             if (s.kind() == BatchPlan.Kind.CREATE) {
-                creates.add(new ProfileBatchRepository.NewProfile(s.profileId(), ProfileRepository.json(item.identifiers()),
-                        ProfileRepository.json(item.traits()), s.claims()));
+                creates.add(new ProfileBatchRepository.NewProfile(s.profileId(), document(s.identifiers()),
+                        document(s.traits()), s.claims()));
             } else {
-                merges.add(new ProfileBatchRepository.Patch(s.profileId(), ProfileRepository.json(item.identifiers()),
-                        ProfileRepository.json(item.traits()), s.touched(), s.wanted()));
+                merges.add(new ProfileBatchRepository.Patch(s.profileId(), sequence(s.identifiers()),
+                        sequence(s.traits()), s.touched(), s.wanted()));
             }
         }
         if (!creates.isEmpty()) {
-            Map<String, Long> claimed = repository.createMany(c, workspaceId, creates, targets);
+            Map<String, Long> claimed = repository.createMany(c, workspaceId, creates, targets, limits.maxProfileBytes());
             for (ProfileBatchRepository.NewProfile p : creates) {
+                if (claimed.getOrDefault(p.id(), 0L) < 0) {
+                    throw new TooLarge("new profile " + p.id() + " is larger than the limit");
+                }
                 if (claimed.getOrDefault(p.id(), 0L) != p.keys().size()) {
                     throw new Mispredicted("a unique value of new profile " + p.id() + " was claimed concurrently");
                 }
             }
         }
         if (!merges.isEmpty()) {
-            Map<String, ProfileBatchRepository.MergeRow> rows = repository.mergeMany(c, workspaceId, merges, targets);
+            Map<String, ProfileBatchRepository.MergeRow> rows = repository.mergeMany(c, workspaceId, merges, targets,
+                    limits.maxProfileBytes());
             for (ProfileBatchRepository.Patch p : merges) {
                 ProfileBatchRepository.MergeRow row = rows.get(p.id());
                 if (row == null) {
                     throw new Mispredicted("profile " + p.id() + " was deleted concurrently");
+                }
+                if (row.tooLarge()) {
+                    throw new TooLarge("profile " + p.id() + " would grow beyond the limit");
                 }
                 if (row.unclaimed() != 0) {
                     throw new Mispredicted("a unique value for " + p.id() + " was claimed concurrently");
@@ -155,6 +174,17 @@ public class ProfileBatchService {
                 }
             }
         }
+    }
+
+    private static String document(List<ObjectNode> parts) {
+        return parts.isEmpty() ? "{}" : parts.get(0).toString();
+    }
+
+    /** Patches to apply in turn, as the JSON array jsonb_merge_patches takes. */
+    private static String sequence(List<ObjectNode> patches) {
+        ArrayNode array = JsonInput.MAPPER.createArrayNode();
+        patches.forEach(array::add);
+        return array.toString();
     }
 
     /** The single call re-points keys from the stored document; the plan used the patch. They must agree. */
@@ -180,7 +210,13 @@ public class ProfileBatchService {
                 }
             } catch (ProblemException e) {
                 results.add(failed(item.index(), e));
-            } catch (RuntimeException e) {
+            } catch (Exception e) { // SQLExceptions, too, escape transaction callbacks unwrapped
+                ProblemException retryable = UnexpectedErrorHandler.retryable(e);
+                if (retryable != null) {
+                    LOG.warn("Batch item {}: {}", item.index(), retryable.getMessage());
+                    results.add(failed(item.index(), retryable));
+                    continue;
+                }
                 LOG.error("Batch item {} failed", item.index(), e);
                 results.add(failed(item.index(), new ProblemException(HttpStatus.INTERNAL_SERVER_ERROR,
                         "internal-server-error", "The server could not complete this item; it has been logged.")));
@@ -192,6 +228,13 @@ public class ProfileBatchService {
     private static ItemResult failed(int index, ProblemException e) {
         return new ItemResult(index, e.status().getCode(), null,
                 Problems.body(e.status(), e.slug(), e.getMessage(), e.extensions()));
+    }
+
+    /** A write of the plan would exceed the profile size limit; rolls the transaction back. */
+    private static final class TooLarge extends RuntimeException {
+        TooLarge(String message) {
+            super(message, null, false, false);
+        }
     }
 
     /** The plan's prediction did not hold; rolls the transaction back. */

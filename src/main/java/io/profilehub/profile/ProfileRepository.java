@@ -35,10 +35,15 @@ public class ProfileRepository {
              where k.workspace_id = ?
             """;
 
+    /* Nothing is written when the new profile would be larger than the limit; sized reports its size either way. */
     private static final String CREATE = """
-            with created as (
+            with input as (
+                select jsonb_strip_nulls(?::jsonb) as identifiers, jsonb_strip_nulls(?::jsonb) as traits
+            ), sized as (
+                select i.*, octet_length(i.identifiers::text) + octet_length(i.traits::text) as bytes from input i
+            ), created as (
                 insert into profiles (workspace_id, id, identifiers, traits)
-                values (?, ?, jsonb_strip_nulls(?::jsonb), jsonb_strip_nulls(?::jsonb))
+                select ?, ?, s.identifiers, s.traits from sized s where s.bytes <= ?
                 returning id, workspace_id, identifiers, traits, created_at, updated_at, version
             ), claimed as (
                 insert into identity_keys (workspace_id, key_name, key_value, profile_id)
@@ -54,8 +59,8 @@ public class ProfileRepository {
                   from created c cross join unnest(?::text[]) as d(name)
             )
             select c.id, c.workspace_id, c.identifiers::text, c.traits::text, c.created_at, c.updated_at, c.version,
-                   (select count(*) from claimed) as claimed
-              from created c
+                   (select count(*) from claimed) as claimed, s.bytes
+              from sized s left join created c on true
             """;
 
     /*
@@ -71,14 +76,19 @@ public class ProfileRepository {
                 select c.*, jsonb_merge_patch(c.identifiers, ?::jsonb) as new_identifiers,
                        jsonb_merge_patch(c.traits, ?::jsonb) as new_traits
                   from current c
+            ), sized as (
+                select m.*, octet_length(m.new_identifiers::text) + octet_length(m.new_traits::text) as new_bytes,
+                       octet_length(m.identifiers::text) + octet_length(m.traits::text) as old_bytes
+                  from merged m
             ), updated as (
                 update profiles p
                    set identifiers = m.new_identifiers, traits = m.new_traits,
                        version = m.version + 1, updated_at = clock_timestamp()
-                  from merged m
+                  from sized m
                  where p.workspace_id = m.workspace_id and p.id = m.id
                    and (?::bigint is null or m.version = ?::bigint)
                    and (m.new_identifiers <> m.identifiers or m.new_traits <> m.traits)
+                   and (m.new_bytes <= ? or m.new_bytes < m.old_bytes)
                 returning p.id, p.workspace_id, p.identifiers, p.traits, p.created_at, p.updated_at, p.version,
                           jsonb_merge_diff(m.identifiers, p.identifiers) as identifiers_change,
                           jsonb_merge_diff(m.traits, p.traits) as traits_change
@@ -92,8 +102,11 @@ public class ProfileRepository {
             select coalesce(u.id, m.id), m.workspace_id,
                    coalesce(u.identifiers, m.identifiers)::text, coalesce(u.traits, m.traits)::text,
                    m.created_at, coalesce(u.updated_at, m.updated_at), coalesce(u.version, m.version),
-                   m.version as previous_version, u.id is not null as changed
-              from merged m left join updated u on true
+                   m.version as previous_version, u.id is not null as changed,
+                   u.id is null and m.new_bytes > ? and m.new_bytes >= m.old_bytes
+                       and (m.new_identifiers <> m.identifiers or m.new_traits <> m.traits) as too_large,
+                   m.new_bytes
+              from sized m left join updated u on true
             """;
 
     /*
@@ -155,18 +168,23 @@ public class ProfileRepository {
     public record Created(Profile profile, boolean allKeysClaimed) {
     }
 
+    /** Creates the profile, or refuses (422, nothing written) one larger than {@code maxBytes}. */
     public Created create(Connection c, String workspaceId, String id, ObjectNode identifiers, ObjectNode traits,
-                          List<IdentityKey> keys, List<String> destinations) throws SQLException {
+                          List<IdentityKey> keys, List<String> destinations, int maxBytes) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(CREATE)) {
-            ps.setString(1, workspaceId);
-            ps.setString(2, id);
-            ps.setString(3, json(identifiers));
-            ps.setString(4, json(traits));
-            ps.setArray(5, c.createArrayOf("text", keys.stream().map(IdentityKey::name).toArray()));
-            ps.setArray(6, c.createArrayOf("text", keys.stream().map(IdentityKey::value).toArray()));
-            ps.setArray(7, c.createArrayOf("text", destinations.toArray()));
+            ps.setString(1, json(identifiers));
+            ps.setString(2, json(traits));
+            ps.setString(3, workspaceId);
+            ps.setString(4, id);
+            ps.setInt(5, maxBytes);
+            ps.setArray(6, c.createArrayOf("text", keys.stream().map(IdentityKey::name).toArray()));
+            ps.setArray(7, c.createArrayOf("text", keys.stream().map(IdentityKey::value).toArray()));
+            ps.setArray(8, c.createArrayOf("text", destinations.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
+                if (rs.getString(1) == null) {
+                    throw ProfileLimits.tooLarge(rs.getLong(9), maxBytes);
+                }
                 return new Created(read(rs), rs.getLong(8) == keys.size());
             }
         }
@@ -175,9 +193,10 @@ public class ProfileRepository {
     public record Merged(Profile profile, long previousVersion, boolean changed) {
     }
 
+    /** Merges, or refuses (422, nothing written) a change that would grow the profile beyond {@code maxBytes}. */
     public Optional<Merged> merge(Connection c, String workspaceId, String id, ObjectNode identifiersPatch,
-                                  ObjectNode traitsPatch, Long expectedVersion, List<String> destinations)
-            throws SQLException {
+                                  ObjectNode traitsPatch, Long expectedVersion, List<String> destinations,
+                                  int maxBytes) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(MERGE)) {
             ps.setString(1, workspaceId);
             ps.setString(2, id);
@@ -185,10 +204,15 @@ public class ProfileRepository {
             ps.setString(4, traitsPatch == null ? "{}" : json(traitsPatch));
             ps.setObject(5, expectedVersion, java.sql.Types.BIGINT);
             ps.setObject(6, expectedVersion, java.sql.Types.BIGINT);
-            ps.setArray(7, c.createArrayOf("text", destinations.toArray()));
+            ps.setInt(7, maxBytes);
+            ps.setArray(8, c.createArrayOf("text", destinations.toArray()));
+            ps.setInt(9, maxBytes);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
                     return Optional.empty();
+                }
+                if (rs.getBoolean(10) && (expectedVersion == null || rs.getLong(8) == expectedVersion)) {
+                    throw ProfileLimits.tooLarge(rs.getLong(11), maxBytes);
                 }
                 return Optional.of(new Merged(read(rs), rs.getLong(8), rs.getBoolean(9)));
             }

@@ -37,10 +37,12 @@ public class ProfileService {
     private final Suppressions suppressions;
     private final ErasureRepository erasures;
     private final OutboxSignal outboxSignal;
+    private final ProfileLimits limits;
 
     public ProfileService(TransactionOperations<Connection> tx, ProfileRepository repository,
                           IdentityKeys identityKeys, Destinations destinations, Suppressions suppressions,
-                          ErasureRepository erasures, OutboxSignal outboxSignal) {
+                          ErasureRepository erasures, OutboxSignal outboxSignal, ProfileLimits limits) {
+        this.limits = limits;
         this.suppressions = suppressions;
         this.erasures = erasures;
         this.tx = tx;
@@ -93,7 +95,7 @@ public class ProfileService {
         }
         refuseSuppressed(c, workspaceId, keys);
         ProfileRepository.Created created = repository.create(c, workspaceId, ProfileIds.generate(), identifiers,
-                traits, keys, targets);
+                traits, keys, targets, limits.maxProfileBytes());
         if (!created.allKeysClaimed()) {
             throw new LostRace(); // a concurrent request claimed a value first: roll back, resolve again
         }
@@ -130,7 +132,7 @@ public class ProfileService {
     private Profile mergeInto(Connection c, String workspaceId, String id, ObjectNode identifiersPatch,
                               ObjectNode traitsPatch, Long expectedVersion, List<String> targets) throws SQLException {
         ProfileRepository.Merged merged = repository.merge(c, workspaceId, id, identifiersPatch, traitsPatch,
-                        expectedVersion, targets)
+                        expectedVersion, targets, limits.maxProfileBytes())
                 .orElseThrow(() -> ProblemException.notFound("No user with id " + id + " exists in this workspace."));
         if (expectedVersion != null && merged.previousVersion() != expectedVersion) {
             throw new ProblemException(HttpStatus.PRECONDITION_FAILED, "precondition-failed",

@@ -33,6 +33,12 @@ class BadInputApiTest extends ServiceTest {
 
     private String id;
 
+    @Override
+    protected Map<String, String> extraProperties() {
+        // The body limits are checked here; the profile size limit (256 KiB by default) has tests of its own.
+        return Map.of("profilehub.limits.max-profile-bytes", String.valueOf(4 * 1024 * 1024));
+    }
+
     @BeforeAll
     void createTheProfileTheWritesAimAt() {
         Api.Response r = api().post("/identify",
