@@ -3,6 +3,7 @@ package io.profilehub.auth;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import io.profilehub.support.Api;
+import io.profilehub.support.OpenApiContract;
 import io.profilehub.support.Rows;
 import io.profilehub.support.ServiceTest;
 import io.profilehub.support.TestDatabase;
@@ -33,9 +34,11 @@ class ApiKeyGrantsTest extends ServiceTest {
         Api adminOnly = api().withKey(issue(api(), List.of("admin")).path("key").asText());
 
         String before = Rows.footprint(workspace);
-        assertProblem(adminOnly.post("/admin/api-keys", Map.of("name", "escalated",
-                        "scopes", List.of("admin", "profiles:read", "profiles:write", "profiles:delete"))),
-                403, "profiles:delete, profiles:read, profiles:write");
+        Api.Response escalated = adminOnly.post("/admin/api-keys", Map.of("name", "escalated",
+                "scopes", List.of("admin", "profiles:read", "profiles:write", "profiles:delete")));
+        assertProblem(escalated, 403, "profiles:delete, profiles:read, profiles:write");
+        assertEquals(List.of(), new OpenApiContract().violations("POST", "/admin/api-keys",
+                OpenApiContract.response(escalated)));
         assertProblem(adminOnly.post("/admin/api-keys", Map.of("name", "reader", "scopes", List.of("profiles:read"))),
                 403, "lacks profiles:read");
         assertEquals(before, Rows.footprint(workspace), "a refused grant writes nothing");
