@@ -30,6 +30,9 @@ class StartupKeyPolicyTest {
     @Test
     void aWeakBootstrapKeyStopsStartUpWhenTheServerListensOnEveryInterface() {
         Map<String, Object> config = config(TestDatabase.datasourceProperties());
+        // A context that fails to start keeps its connection pool: let it shrink to nothing soon.
+        config.put("datasources.default.minimum-idle", 0);
+        config.put("datasources.default.idle-timeout", 10_000);
         config.put("profilehub.bootstrap.api-key", "dev-key");
         Exception refused = assertThrows(Exception.class, () -> ApplicationContext.run(EmbeddedServer.class, config).close());
         String message = causes(refused);
