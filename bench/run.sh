@@ -23,7 +23,7 @@ SKIP_BUILD=${SKIP_BUILD:-}
 export PGHOST=127.0.0.1 PGPORT=5432 PGUSER=postgres
 
 DB=profilehub_bench_$(date +%s)_$$
-KEY=bench-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')
+KEY=bench-$(od -An -N16 -tx8 /dev/urandom | tr -d ' \n')  # 32 hex digits: a weak key stops start-up
 OUT=$(mktemp -d /tmp/profilehub-bench.XXXXXX)
 RESULTS=$OUT/results.tsv
 export BENCH_KEY=$KEY BENCH_PROFILES=$PROFILES

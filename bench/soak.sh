@@ -12,7 +12,7 @@ PORT=${PORT:-18100}
 RECEIVER_PORT=${RECEIVER_PORT:-18101}
 export PGHOST=127.0.0.1 PGPORT=5432 PGUSER=postgres
 DB=profilehub_soak_$(date +%s)_$$
-KEY=bench-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')
+KEY=bench-$(od -An -N16 -tx8 /dev/urandom | tr -d ' \n')  # 32 hex digits: a weak key stops start-up
 export BENCH_KEY=$KEY BENCH_PROFILES=$PROFILES
 OUT=$(mktemp -d /tmp/profilehub-soak.XXXXXX)
 PSQL=(psql -X -qAt -v ON_ERROR_STOP=1 -d "$DB")

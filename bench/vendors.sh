@@ -11,7 +11,7 @@ RECEIVER_PORT=${RECEIVER_PORT:-18091}
 CONCURRENCY=${CONCURRENCY:-16}
 export PGHOST=127.0.0.1 PGPORT=5432 PGUSER=postgres
 DB=profilehub_vendors_$(date +%s)_$$
-KEY=bench-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')
+KEY=bench-$(od -An -N16 -tx8 /dev/urandom | tr -d ' \n')  # 32 hex digits: a weak key stops start-up
 OUT=$(mktemp -d /tmp/profilehub-vendors.XXXXXX)
 PSQL=(psql -qAt -v ON_ERROR_STOP=1 -d "$DB")
 SERVICE_PID= RECEIVER_PID=

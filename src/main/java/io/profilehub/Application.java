@@ -1,13 +1,49 @@
 package io.profilehub;
 
+import io.micronaut.context.env.Environment;
 import io.micronaut.runtime.Micronaut;
 import io.profilehub.database.EmbeddedPostgresLauncher;
+import org.slf4j.LoggerFactory;
 
 public class Application {
+    /**
+     * Set by the pom for {@code mvn mn:run}: the Micronaut Maven plugin ignores the exit code of the application it
+     * forks and keeps watching for source changes after it died, so a failed start left Maven running (or, without
+     * watching, reporting success). On a failed start the application then ends that Maven process, which exits
+     * non-zero.
+     */
+    static final String END_PARENT_ON_FAILURE = "profilehub.end-parent-on-failure";
+
+    private static volatile boolean failed;
+
     public static void main(String[] args) {
-        Micronaut.build(args)
-                .mainClass(Application.class)
-                .properties(EmbeddedPostgresLauncher.startIfNoDatabase(args))
-                .start();
+        if (Boolean.getBoolean(END_PARENT_ON_FAILURE)) {
+            // Micronaut calls System.exit(1) itself when start-up fails, so the parent is ended on the way out.
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                if (failed) {
+                    ProcessHandle.current().parent().ifPresent(ProcessHandle::destroy);
+                }
+            }, "end-parent-on-failure"));
+        }
+        try {
+            new Launcher().args(args)
+                    .mainClass(Application.class)
+                    .properties(EmbeddedPostgresLauncher.startIfNoDatabase(args))
+                    .start();
+        } catch (Throwable e) {
+            // Failures before Micronaut starts (the embedded database) would otherwise leave a stack trace only.
+            failed = true;
+            LoggerFactory.getLogger(Application.class).error("ProfileHub failed to start: {}", e.getMessage(), e);
+            System.exit(1);
+        }
+    }
+
+    /* Only a failed start ends the parent: the plugin also stops the application to restart it on a change. */
+    private static final class Launcher extends Micronaut {
+        @Override
+        protected void handleStartupException(Environment environment, Throwable exception) {
+            failed = true;
+            super.handleStartupException(environment, exception);
+        }
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
+import io.micronaut.http.HttpStatus;
 import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Delete;
@@ -25,7 +26,7 @@ import java.util.regex.Pattern;
 @Controller("/admin/api-keys")
 @RequiresScope(Scope.ADMIN)
 public class ApiKeyController {
-    /* Issued ids are key_ and 16 letters or digits; bootstrap ids key_ and 16 hex digits. */
+    /* Every id is key_ and 16 random letters or digits (V16 gave the older hash-derived ids random ones). */
     private static final Pattern KEY_ID = Pattern.compile("key_[A-Za-z0-9]{16}");
 
     private final ApiKeys apiKeys;
@@ -57,6 +58,12 @@ public class ApiKeyController {
                         + "profiles:delete or admin.");
             }
             scopes.add(scope.textValue());
+        }
+        // A key that could grant more than it holds would let an admin-only key read and erase profiles.
+        List<String> lacking = scopes.stream().filter(scope -> !caller.scopes().contains(scope)).sorted().toList();
+        if (!lacking.isEmpty()) {
+            throw new ProblemException(HttpStatus.FORBIDDEN, "forbidden", "This API key can grant only scopes it "
+                    + "holds; it lacks " + String.join(", ", lacking) + ".");
         }
         ApiKeys.IssuedKey issued = apiKeys.issue(caller.workspaceId(), name.textValue(), scopes);
         Map<String, Object> view = view(issued.stored());

