@@ -70,7 +70,9 @@ final class Browser implements AutoCloseable {
     }
 
     <T> T await(ExpectedCondition<T> condition) {
-        return new WebDriverWait(driver, Duration.ofSeconds(20)).until(condition);
+        // Pages re-render as data arrives (destinations every 10 s): an element may be replaced while it is read.
+        return new WebDriverWait(driver, Duration.ofSeconds(20))
+                .ignoring(org.openqa.selenium.StaleElementReferenceException.class).until(condition);
     }
 
     WebElement visible(By by) {

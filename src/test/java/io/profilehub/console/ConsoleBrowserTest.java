@@ -41,8 +41,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @MicronautTest(transactional = false)
 class ConsoleBrowserTest extends ServiceTest {
-    private static final String CRM = "console_crm";
-    private static final String STRICT = "console_strict";
+    private static final String CRM = "console-crm";
+    private static final String STRICT = "console-strict";
     private static final String HOSTILE_ANSWER = "{\"error\":\"<img src=x onerror=window.__pwned=9>\"}";
 
     private final WireMockServer vendor = new WireMockServer(options().dynamicPort());
@@ -280,7 +280,6 @@ class ConsoleBrowserTest extends ServiceTest {
     void apiReferenceServedFromTheJar() {
         browser.driver.get(server.getURI().resolve("/docs").toString());
         browser.awaitText(By.cssSelector(".swagger-ui .info"), "ProfileHub");
-        assertTrue(browser.driver.getCurrentUrl().endsWith("/docs/"));
         noCspViolations();
     }
 
