@@ -52,7 +52,7 @@ function sentence(status, json) {
   const detail = json && typeof json.detail === 'string' ? json.detail : '';
   switch (status) {
     case 401: return 'The API key was not accepted. ' + (detail || 'Sign in again.');
-    case 403: return 'This API key is not allowed to do that. ' + detail;
+    case 403: return detail || 'This API key is not allowed to do that.';
     case 404: return 'Not found. ' + detail;
     case 429: return 'Too many requests for this API key; wait a moment and try again. ' + detail;
     case 503: return 'The service is unavailable for a moment; try again shortly. ' + detail;

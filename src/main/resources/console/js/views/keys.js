@@ -10,6 +10,8 @@ const SCOPES = [
 
 export async function keysPage(main, ctx) {
   document.title = 'API keys · ProfileHub console';
+  // Read first: a key that may not manage keys sees the refusal, not a form it cannot use.
+  const { data: keys } = await get('/admin/api-keys');
   const name = h('input', { id: 'key-name', name: 'name', required: true, maxlength: 200, autocomplete: 'off' });
   const boxes = SCOPES.map(([scope, help], i) => h('p', { class: 'check' },
     h('input', { type: 'checkbox', id: 'scope-' + i, name: 'scope', value: scope }),
@@ -42,11 +44,15 @@ export async function keysPage(main, ctx) {
       await list(listing);
     });
   });
-  await list(listing);
+  show(listing, keys);
 }
 
 async function list(section) {
   const { data } = await get('/admin/api-keys');
+  show(section, data);
+}
+
+function show(section, data) {
   clear(section).append(h('h2', { id: 'keys-list-title' }, 'Active keys'));
   if (!data.length) {
     add(section, h('p', null, 'No active key.'));

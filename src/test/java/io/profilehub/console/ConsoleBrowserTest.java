@@ -13,6 +13,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.NoAlertPresentException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.logging.LogEntry;
@@ -224,6 +225,12 @@ class ConsoleBrowserTest extends ServiceTest {
         signIn(adminKey);
         browser.driver.get(server.getURI().resolve("/console/#/profiles/" + id).toString());
         browser.visible(By.id("erase")).click();
+        browser.visible(By.id("erase-target"));
+        browser.driver.switchTo().activeElement().sendKeys(Keys.ESCAPE);
+        browser.await(d -> d.findElements(By.tagName("dialog")).isEmpty() ? true : null);
+        assertEquals(200, api().get("/identify/" + id).status(), "Escape cancels");
+
+        browser.visible(By.id("erase")).click();
         assertEquals(id, browser.visible(By.id("erase-target")).getText(), "the confirmation names the person");
         browser.screenshot("erase-confirmation");
         browser.driver.findElement(By.id("erase-suppress")).click();
@@ -239,7 +246,8 @@ class ConsoleBrowserTest extends ServiceTest {
     void newKeyIsShownOnceAndWorks() {
         signIn(adminKey);
         browser.visible(By.linkText("API keys")).click();
-        browser.visible(By.id("key-name")).sendKeys("frontend-" + UUID.randomUUID().toString().substring(0, 6));
+        String name = "frontend-" + UUID.randomUUID().toString().substring(0, 6);
+        browser.visible(By.id("key-name")).sendKeys(name);
         browser.driver.findElement(By.cssSelector("input[value='profiles:read']")).click();
         browser.driver.findElement(By.id("create-key")).click();
         String secret = browser.visible(By.id("new-key-secret")).getText();
@@ -254,6 +262,13 @@ class ConsoleBrowserTest extends ServiceTest {
         browser.visible(By.id("keys"));
         assertTrue(browser.driver.findElements(By.id("new-key-secret")).isEmpty(), "gone once the page is left");
         assertFalse(browser.driver.getPageSource().contains(secret));
+
+        browser.driver.findElements(By.cssSelector("#keys tbody tr")).stream()
+                .filter(r -> r.getText().contains(name)).findFirst().orElseThrow()
+                .findElement(By.tagName("button")).click();
+        browser.visible(By.cssSelector("dialog [data-confirm]")).click();
+        browser.await(d -> d.findElement(By.id("keys")).getText().contains(name) ? null : true);
+        assertEquals(401, api().withKey(secret).get("/identify?limit=1").status(), "revoked");
     }
 
     @Test
@@ -271,9 +286,9 @@ class ConsoleBrowserTest extends ServiceTest {
         browser.screenshot("read-only-profile");
 
         browser.driver.get(server.getURI().resolve("/console/#/keys").toString());
-        browser.awaitText(By.tagName("main"), "This API key is not allowed to do that.");
-        assertTrue(browser.driver.findElement(By.tagName("main")).getText()
-                .contains("lacks the 'admin' scope"), "the service's reason, as a sentence");
+        browser.awaitText(By.tagName("main"), "This API key lacks the 'admin' scope this endpoint needs.");
+        assertTrue(browser.driver.findElements(By.cssSelector("main form, main button")).isEmpty(),
+                "a refused page shows the sentence, not controls that cannot work");
     }
 
     @Test
@@ -285,8 +300,9 @@ class ConsoleBrowserTest extends ServiceTest {
 
     private void signIn(String key) {
         browser.driver.get(server.getURI().resolve("/console/").toString());
-        browser.visible(By.id("api-key")).sendKeys(key);
-        browser.driver.findElement(By.cssSelector("form.signin button[type=submit]")).click();
+        // By keyboard alone: the key field has the focus when the page opens, Enter signs in.
+        browser.visible(By.id("api-key"));
+        browser.driver.switchTo().activeElement().sendKeys(key, Keys.ENTER);
         browser.visible(By.id("key-scopes"));
     }
 
