@@ -11,9 +11,9 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Per-minute delivery figures per workspace and destination, kept in the database so that every instance adds to
@@ -73,7 +73,8 @@ public class DeliveryMinutes {
 
     /** Adds up the results of one claim per workspace; lag is measured from when each event was queued. */
     static Map<String, Tally> tally(List<EventResult> results, Map<Long, ClaimedEvent> claimed, Instant now) {
-        Map<String, Tally> tallies = new LinkedHashMap<>();
+        // Sorted: concurrent claims then lock their (workspace, minute) rows in one order and cannot deadlock.
+        Map<String, Tally> tallies = new TreeMap<>();
         for (EventResult r : results) {
             Tally t = tallies.computeIfAbsent(r.workspaceId(), w -> new Tally());
             switch (r.status()) {

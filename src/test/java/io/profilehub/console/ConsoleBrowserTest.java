@@ -103,6 +103,8 @@ class ConsoleBrowserTest extends ServiceTest {
                 + last + "\"}}}");
         awaitSync(id, CRM, "delivered");
 
+        browser.visible(By.id("api-key"));
+        browser.screenshot("sign-in");
         signIn(adminKey);
         assertEquals(0L, browser.js("return localStorage.length"), "nothing in local storage");
         assertEquals("", browser.js("return document.cookie"), "no cookie");
@@ -191,6 +193,8 @@ class ConsoleBrowserTest extends ServiceTest {
         browser.await(d -> card(CRM).findElement(By.cssSelector("[data-backfill]")).getText().contains("completed")
                 ? true : null);
         browser.screenshot("destinations");
+        browser.size(Browser.PHONE);
+        browser.screenshot("destinations-390x844");
         noCspViolations();
     }
 
