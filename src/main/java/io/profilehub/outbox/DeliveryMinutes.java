@@ -17,7 +17,8 @@ import java.util.TreeMap;
 
 /**
  * Per-minute delivery figures per workspace and destination, kept in the database so that every instance adds to
- * and reads the same series. A settled claim adds its counts with one upsert (one row per workspace it touched).
+ * and reads the same series. A settled claim adds its counts with one upsert (one row per workspace it touched), to
+ * rows of its own worker, so that concurrent workers never queue on one row lock.
  */
 @Singleton
 public class DeliveryMinutes {
@@ -26,11 +27,12 @@ public class DeliveryMinutes {
 
     private static final String ADD = """
             insert into delivery_minutes as m
-                   (workspace_id, destination, minute, delivered, retried, dead, lag_ms_sum, lag_ms_max)
-            select u.workspace_id, ?, date_trunc('minute', now()), u.delivered, u.retried, u.dead, u.lag_sum, u.lag_max
+                   (workspace_id, destination, minute, writer, delivered, retried, dead, lag_ms_sum, lag_ms_max)
+            select u.workspace_id, ?, date_trunc('minute', now()), ?, u.delivered, u.retried, u.dead, u.lag_sum,
+                   u.lag_max
               from unnest(?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[])
                    as u(workspace_id, delivered, retried, dead, lag_sum, lag_max)
-            on conflict (workspace_id, destination, minute) do update
+            on conflict (workspace_id, destination, minute, writer) do update
                set delivered = m.delivered + excluded.delivered,
                    retried = m.retried + excluded.retried,
                    dead = m.dead + excluded.dead,
@@ -41,12 +43,17 @@ public class DeliveryMinutes {
     /* Every minute of the window, empty ones included, so a chart shows quiet minutes as zero. */
     private static final String SERIES = """
             select s.minute, coalesce(m.delivered, 0), coalesce(m.retried, 0), coalesce(m.dead, 0),
-                   case when m.delivered > 0 then m.lag_ms_sum::float8 / m.delivered end,
-                   case when m.delivered > 0 then m.lag_ms_max end
+                   case when m.delivered > 0 then m.lag_sum::float8 / m.delivered end,
+                   case when m.delivered > 0 then m.lag_max end
               from generate_series(date_trunc('minute', now()) - (? - 1) * interval '1 minute',
                                    date_trunc('minute', now()), interval '1 minute') as s(minute)
-              left join delivery_minutes m
-                on m.workspace_id = ? and m.destination = ? and m.minute = s.minute
+              left join (select minute, sum(delivered) as delivered, sum(retried) as retried, sum(dead) as dead,
+                                sum(lag_ms_sum) as lag_sum, max(lag_ms_max) as lag_max
+                           from delivery_minutes
+                          where workspace_id = ? and destination = ?
+                            and minute > now() - (? + 1) * interval '1 minute'
+                          group by minute) m
+                on m.minute = s.minute
              order by s.minute
             """;
 
@@ -73,7 +80,7 @@ public class DeliveryMinutes {
 
     /** Adds up the results of one claim per workspace; lag is measured from when each event was queued. */
     static Map<String, Tally> tally(List<EventResult> results, Map<Long, ClaimedEvent> claimed, Instant now) {
-        // Sorted: concurrent claims then lock their (workspace, minute) rows in one order and cannot deadlock.
+        // Sorted, so the rows of one upsert are always written in the same order.
         Map<String, Tally> tallies = new TreeMap<>();
         for (EventResult r : results) {
             Tally t = tallies.computeIfAbsent(r.workspaceId(), w -> new Tally());
@@ -98,19 +105,21 @@ public class DeliveryMinutes {
         return tallies;
     }
 
-    void add(Connection c, String destination, Map<String, Tally> tallies) throws SQLException {
+    /** Adds one claim's tallies to the rows of {@code writer}, the delivery worker that settled it. */
+    void add(Connection c, String destination, String writer, Map<String, Tally> tallies) throws SQLException {
         if (tallies.isEmpty()) {
             return;
         }
         List<Tally> rows = new ArrayList<>(tallies.values());
         try (PreparedStatement ps = c.prepareStatement(ADD)) {
             ps.setString(1, destination);
-            ps.setArray(2, c.createArrayOf("text", tallies.keySet().toArray()));
-            ps.setArray(3, c.createArrayOf("bigint", rows.stream().map(t -> t.delivered).toArray()));
-            ps.setArray(4, c.createArrayOf("bigint", rows.stream().map(t -> t.retried).toArray()));
-            ps.setArray(5, c.createArrayOf("bigint", rows.stream().map(t -> t.dead).toArray()));
-            ps.setArray(6, c.createArrayOf("bigint", rows.stream().map(t -> t.lagSum).toArray()));
-            ps.setArray(7, c.createArrayOf("bigint", rows.stream().map(t -> t.lagMax).toArray()));
+            ps.setString(2, writer);
+            ps.setArray(3, c.createArrayOf("text", tallies.keySet().toArray()));
+            ps.setArray(4, c.createArrayOf("bigint", rows.stream().map(t -> t.delivered).toArray()));
+            ps.setArray(5, c.createArrayOf("bigint", rows.stream().map(t -> t.retried).toArray()));
+            ps.setArray(6, c.createArrayOf("bigint", rows.stream().map(t -> t.dead).toArray()));
+            ps.setArray(7, c.createArrayOf("bigint", rows.stream().map(t -> t.lagSum).toArray()));
+            ps.setArray(8, c.createArrayOf("bigint", rows.stream().map(t -> t.lagMax).toArray()));
             ps.executeUpdate();
         }
     }
@@ -122,6 +131,7 @@ public class DeliveryMinutes {
                 ps.setInt(1, minutes);
                 ps.setString(2, workspaceId);
                 ps.setString(3, destination);
+                ps.setInt(4, minutes);
                 List<Minute> series = new ArrayList<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {

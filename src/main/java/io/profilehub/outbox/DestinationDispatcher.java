@@ -203,7 +203,7 @@ final class DestinationDispatcher {
         var tallies = DeliveryMinutes.tally(results, byId, Instant.now());
         deps.tx().executeWrite(status -> {
             int settled = deps.repository().settle(status.getConnection(), results, owner);
-            deps.minutes().add(status.getConnection(), settings.name(), tallies);
+            deps.minutes().add(status.getConnection(), settings.name(), owner, tallies);
             return settled;
         });
         if (lastError != null) {

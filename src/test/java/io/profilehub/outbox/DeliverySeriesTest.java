@@ -117,10 +117,12 @@ class DeliverySeriesTest extends ServiceTest {
     @Test
     void readsWhatAnyInstanceRecordedAndPrunesAfterTwoHours() throws SQLException {
         Instant minute = Instant.now().truncatedTo(ChronoUnit.MINUTES).minus(Duration.ofMinutes(10));
-        // As another instance would have recorded it: the series is read from the shared table, not from memory.
-        sql("insert into delivery_minutes (workspace_id, destination, minute, delivered) values (?, ?, ?::timestamptz, 7)",
-                workspace, HOOK, minute.toString());
-        sql("insert into delivery_minutes (workspace_id, destination, minute, delivered) values (?, ?, ?::timestamptz, 9)",
+        // As two workers of another instance would have recorded it: the series sums the shared table's rows.
+        sql("insert into delivery_minutes (workspace_id, destination, minute, writer, delivered)"
+                + " values (?, ?, ?::timestamptz, 'inst_other:hook:0', 4), (?, ?, ?::timestamptz, 'inst_other:hook:1', 3)",
+                workspace, HOOK, minute.toString(), workspace, HOOK, minute.toString());
+        sql("insert into delivery_minutes (workspace_id, destination, minute, writer, delivered)"
+                + " values (?, ?, ?::timestamptz, 'inst_other:hook:0', 9)",
                 workspace, HOOK, Instant.now().minus(Duration.ofHours(3)).toString());
 
         JsonNode row = null;
@@ -135,7 +137,7 @@ class DeliverySeriesTest extends ServiceTest {
         minutes.prune();
         assertEquals(0, count("select count(*) from delivery_minutes where workspace_id = ? and minute < now() - interval '2 hours'",
                 workspace));
-        assertEquals(1, count("select count(*) from delivery_minutes where workspace_id = ? and destination = ? and minute = ?::timestamptz",
+        assertEquals(2, count("select count(*) from delivery_minutes where workspace_id = ? and destination = ? and minute = ?::timestamptz",
                 workspace, HOOK, minute.toString()), "recent rows stay");
     }
 
