@@ -584,6 +584,17 @@ class OpenApiContractTest extends ServiceTest {
     }
 
     @Test
+    @Order(17)
+    void deliveriesPerMinute() {
+        String series = "/sync/destinations/hook/deliveries";
+        assertEquals(5, expect(200, call("GET", series + "?minutes=5", null)).json().path("minutes").size());
+        expect(200, call("GET", series, null));
+        expect(400, call("GET", series + "?minutes=0", null));
+        expect(404, call("GET", "/sync/destinations/nope/deliveries", null));
+        refusals("GET", series, null, readerKey);
+    }
+
+    @Test
     @Order(100)
     void everyDocumentedAnswerWasExercised() {
         Set<String> missing = new TreeSet<>(contract.documented());

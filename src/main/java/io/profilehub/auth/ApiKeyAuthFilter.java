@@ -11,6 +11,7 @@ import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.micronaut.web.router.RouteMatch;
 import io.micronaut.web.router.RouteAttributes;
+import io.profilehub.console.ConsolePaths;
 import io.profilehub.http.ProblemException;
 import io.profilehub.http.Problems;
 
@@ -18,7 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Bearer API keys on every endpoint but health. Routes name their scope with {@link RequiresScope}; anything
+ * Bearer API keys on every endpoint but health and the static pages of the console and API reference. Routes name their scope with {@link RequiresScope}; anything
  * without one (metrics) needs {@code admin}. Missing or unknown key: 401; missing scope: 403.
  */
 @ServerFilter(ServerFilter.MATCH_ALL_PATTERN)
@@ -36,7 +37,8 @@ public class ApiKeyAuthFilter {
     @Nullable
     public HttpResponse<?> authenticate(HttpRequest<?> request) {
         String path = request.getPath();
-        if (path.equals("/health") || path.startsWith("/health/") || isStandInForMalformedUri(request)) {
+        if (path.equals("/health") || path.startsWith("/health/") || ConsolePaths.isPublicPage(path)
+                || isStandInForMalformedUri(request)) {
             return null;
         }
         String header = request.getHeaders().get(HttpHeaders.AUTHORIZATION);

@@ -15,7 +15,9 @@ import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The delivery workers of one destination: {@code concurrency} threads that claim, send and settle. Each destination
@@ -196,7 +198,14 @@ final class DestinationDispatcher {
                 }
             }
         }
-        deps.tx().executeWrite(status -> deps.repository().settle(status.getConnection(), results, owner));
+        Map<Long, ClaimedEvent> byId = new HashMap<>();
+        claimed.forEach(e -> byId.put(e.id(), e));
+        var tallies = DeliveryMinutes.tally(results, byId, Instant.now());
+        deps.tx().executeWrite(status -> {
+            int settled = deps.repository().settle(status.getConnection(), results, owner);
+            deps.minutes().add(status.getConnection(), settings.name(), owner, tallies);
+            return settled;
+        });
         if (lastError != null) {
             String error = lastError;
             deps.tx().executeWrite(status -> {

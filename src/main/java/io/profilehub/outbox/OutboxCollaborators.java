@@ -9,5 +9,6 @@ import java.sql.Connection;
 @Singleton
 record OutboxCollaborators(TransactionOperations<Connection> tx, OutboxRepository repository,
                            DestinationStateRepository states, RetryPolicy retry, OutboxSettings settings,
-                           DeliveryMetrics metrics, SealedFields sealer) {
+                           DeliveryMetrics metrics, SealedFields sealer,
+                           DeliveryMinutes minutes) {
 }
