@@ -192,9 +192,11 @@ final class DestinationDispatcher {
             List<Outcome> outcomes = send(chunk.stream().map(p -> unsealed(p.delivery())).toList());
             for (int i = 0; i < chunk.size(); i++) {
                 Outcome outcome = outcomes.get(i);
-                results.addAll(settle(chunk.get(i), outcome));
+                List<EventResult> settled = settle(chunk.get(i), outcome);
+                results.addAll(settled);
                 if (outcome.kind() != Outcome.Kind.DELIVERED) {
-                    errorByWorkspace.put(chunk.get(i).head().workspaceId(), category(outcome));
+                    errorByWorkspace.put(chunk.get(i).head().workspaceId(),
+                            category(outcome, settled.get(0).status()));
                 }
                 if (outcome.kind() == Outcome.Kind.PAUSE && !paused) {
                     pause(outcome);
@@ -309,7 +311,8 @@ final class DestinationDispatcher {
     private void pause(Outcome outcome) {
         pauseGeneration.incrementAndGet();
         paused = true;
-        // Shared by every workspace the destination serves: the cause, never the vendor's answer (it may echo a profile).
+        // Shared by every workspace the destination serves: the cause, never the vendor's answer (it may echo a
+        // profile); the log gets the answer's shape only.
         String reason = "credentials refused (HTTP " + outcome.status() + "); fix the token and resume the destination";
         LOG.warn("Destination {} paused: {}; the vendor answered {}", settings.name(), reason,
                 VendorHttp.summary(outcome.detail()));
@@ -324,12 +327,11 @@ final class DestinationDispatcher {
      * What a workspace is shown of its last failure at this destination: the kind of failure, never the vendor's
      * words, which may echo a profile (they stay on the event, in the dead letter and the profile's sync state).
      */
-    static String category(Outcome outcome) {
-        String next = switch (outcome.kind()) {
-            case RETRY -> "retrying";
-            case DEAD -> "dead-lettered";
-            case PAUSE -> "destination paused";
-            case DELIVERED -> "delivered";
+    static String category(Outcome outcome, String settledAs) {
+        String next = switch (settledAs) {
+            case EventResult.DEAD -> "dead-lettered";
+            case EventResult.PENDING -> outcome.kind() == Outcome.Kind.PAUSE ? "destination paused" : "retrying";
+            default -> settledAs;
         };
         if (outcome.detail() != null && outcome.detail().startsWith(NOT_SENT)) {
             return "not sent: the vendor could never accept the event; " + next;
