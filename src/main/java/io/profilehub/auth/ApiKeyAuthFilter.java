@@ -7,6 +7,7 @@ import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.annotation.RequestFilter;
 import io.micronaut.http.annotation.ServerFilter;
+import io.micronaut.management.endpoint.annotation.Endpoint;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.micronaut.web.router.RouteMatch;
@@ -19,8 +20,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Bearer API keys on every endpoint but health and the static pages of the console and API reference. Routes name their scope with {@link RequiresScope}; anything
- * without one (metrics) needs {@code admin}. Missing or unknown key: 401; missing scope: 403.
+ * Bearer API keys on every endpoint but health, the management port's, and the static pages of the console and API
+ * reference. Routes name their scope with {@link RequiresScope}; anything without one needs {@code admin}. Missing
+ * or unknown key: 401; missing scope: 403.
  */
 @ServerFilter(ServerFilter.MATCH_ALL_PATTERN)
 public class ApiKeyAuthFilter {
@@ -38,7 +40,7 @@ public class ApiKeyAuthFilter {
     public HttpResponse<?> authenticate(HttpRequest<?> request) {
         String path = request.getPath();
         if (path.equals("/health") || path.startsWith("/health/") || ConsolePaths.isPublicPage(path)
-                || isStandInForMalformedUri(request)) {
+                || isManagementEndpoint(request) || isStandInForMalformedUri(request)) {
             return null;
         }
         String header = request.getHeaders().get(HttpHeaders.AUTHORIZATION);
@@ -76,6 +78,16 @@ public class ApiKeyAuthFilter {
     private static boolean isStandInForMalformedUri(HttpRequest<?> request) {
         return request.getPath().equals("/") && request.getHeaders().isEmpty()
                 && RouteAttributes.getRouteMatch(request).isEmpty();
+    }
+
+    /*
+     * Management endpoints (metrics, detailed health, operator actions) answer only on the management listener, which
+     * is bound to loopback by default: they belong to whoever runs the service, not to a workspace's key.
+     */
+    private static boolean isManagementEndpoint(HttpRequest<?> request) {
+        return RouteAttributes.getRouteMatch(request)
+                .map(match -> ((RouteMatch<?>) match).getAnnotationMetadata().hasStereotype(Endpoint.class))
+                .orElse(false);
     }
 
     private static HttpResponse<?> unauthorized(String detail) {

@@ -1,5 +1,7 @@
 package io.profilehub.destination;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 
@@ -15,10 +17,13 @@ import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.regex.Pattern;
 
 /**
  * The HTTP client every connector shares (the JDK's, HTTP/1.1 with pooled keep-alive connections), and the
@@ -28,6 +33,8 @@ import java.util.concurrent.Executors;
 @Singleton
 public class VendorHttp {
     private static final int EXCERPT = 2000;
+    private static final ObjectMapper FIELDS = new ObjectMapper();
+    private static final Pattern FIELD_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]{0,39}");
 
     public record Answer(int status, String body, Optional<String> retryAfter) {
     }
@@ -118,6 +125,35 @@ public class VendorHttp {
         }
         String text = redact(body, secrets);
         return text.length() > EXCERPT ? text.substring(0, EXCERPT) + "…" : text;
+    }
+
+    /**
+     * What a log line may say of a vendor's answer: its length and, when it is a JSON object, the names of its
+     * top-level fields (plain identifiers only, at most ten). Never a value, which may echo the profile we sent, and
+     * never a character that could end the line and forge another. The answer itself stays on the event row.
+     */
+    public static String summary(String answer) {
+        if (answer == null || answer.isEmpty()) {
+            return "nothing";
+        }
+        StringBuilder summary = new StringBuilder().append(answer.length()).append(" characters");
+        List<String> fields = new ArrayList<>();
+        try {
+            JsonNode json = FIELDS.readTree(answer);
+            if (json != null && json.isObject()) {
+                json.fieldNames().forEachRemaining(name -> {
+                    if (fields.size() < 10 && FIELD_NAME.matcher(name).matches()) {
+                        fields.add(name);
+                    }
+                });
+            }
+        } catch (IOException notJson) {
+            // length only
+        }
+        if (!fields.isEmpty()) {
+            summary.append(", JSON fields ").append(String.join(", ", fields));
+        }
+        return summary.toString();
     }
 
     public static String redact(String text, String... secrets) {

@@ -8,6 +8,7 @@ import io.profilehub.destination.Connector;
 import io.profilehub.destination.Delivery;
 import io.profilehub.destination.DestinationSettings;
 import io.profilehub.destination.Outcome;
+import io.profilehub.destination.VendorHttp;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -25,6 +27,8 @@ import java.util.Map;
  */
 final class DestinationDispatcher {
     private static final Logger LOG = LoggerFactory.getLogger(DestinationDispatcher.class);
+    /* How connectors mark what they refused to send (README: a detail starting "not sent:"). */
+    private static final String NOT_SENT = "not sent:";
 
     private final DestinationSettings settings;
     private final Connector connector;
@@ -126,7 +130,7 @@ final class DestinationDispatcher {
                 Thread.currentThread().interrupt();
                 return;
             } catch (RuntimeException e) {
-                LOG.warn("Destination {}: delivery round failed: {}", settings.name(), e.toString());
+                LOG.warn("Destination {}: delivery round failed: {}", settings.name(), failure(e));
                 try {
                     wakeup.await(deps.settings().pollInterval());
                 } catch (InterruptedException ie) {
@@ -172,7 +176,7 @@ final class DestinationDispatcher {
         for (ClaimedEvent e : plan.deferred()) {
             results.add(release(e, null));
         }
-        String lastError = null;
+        Map<String, String> errorByWorkspace = new LinkedHashMap<>();
         int batch = Math.max(1, connector.maxBatchSize());
         List<DeliveryPlan.Planned> deliveries = plan.deliveries();
         for (int from = 0; from < deliveries.size(); from += batch) {
@@ -189,9 +193,11 @@ final class DestinationDispatcher {
             List<Outcome> outcomes = send(chunk.stream().map(p -> unsealed(p.delivery())).toList());
             for (int i = 0; i < chunk.size(); i++) {
                 Outcome outcome = outcomes.get(i);
-                results.addAll(settle(chunk.get(i), outcome));
+                List<EventResult> settled = settle(chunk.get(i), outcome);
+                results.addAll(settled);
                 if (outcome.kind() != Outcome.Kind.DELIVERED) {
-                    lastError = describe(outcome);
+                    errorByWorkspace.put(chunk.get(i).head().workspaceId(),
+                            category(outcome, settled.get(0).status()));
                 }
                 if (outcome.kind() == Outcome.Kind.PAUSE && !paused) {
                     pause(outcome);
@@ -206,10 +212,9 @@ final class DestinationDispatcher {
             deps.minutes().add(status.getConnection(), settings.name(), owner, tallies);
             return settled;
         });
-        if (lastError != null) {
-            String error = lastError;
+        if (!errorByWorkspace.isEmpty()) {
             deps.tx().executeWrite(status -> {
-                deps.states().setLastError(status.getConnection(), settings.name(), error);
+                deps.states().setLastErrors(status.getConnection(), settings.name(), errorByWorkspace);
                 return null;
             });
         }
@@ -225,7 +230,8 @@ final class DestinationDispatcher {
         try {
             outcomes = connector.send(deliveries);
         } catch (RuntimeException e) {
-            LOG.warn("Destination {}: connector failed: {}", settings.name(), e.toString());
+            // The class only: an exception's message may quote what was being sent or what the vendor said.
+            LOG.warn("Destination {}: connector failed: {}", settings.name(), e.getClass().getName());
             Outcome failed = Outcome.retry(0, "connector error: " + e.getClass().getSimpleName(), null);
             return deliveries.stream().map(d -> failed).toList();
         }
@@ -247,17 +253,18 @@ final class DestinationDispatcher {
     private List<EventResult> settle(DeliveryPlan.Planned planned, Outcome outcome) {
         List<EventResult> results = new ArrayList<>();
         Instant now = Instant.now();
+        boolean sent = sent(outcome);
         switch (outcome.kind()) {
             case DELIVERED -> {
                 deps.metrics().outcome(settings.name(), "delivered", planned.events().size());
                 deps.metrics().latency(settings.name(), Duration.between(planned.head().createdAt(), now));
                 planned.events().forEach(e -> results.add(new EventResult(e.workspaceId(), e.id(),
-                        EventResult.DELIVERED, false, null, outcome.status(), outcome.detail(), outcome.result())));
+                        EventResult.DELIVERED, sent, null, outcome.status(), outcome.detail(), outcome.result())));
             }
             case DEAD -> {
                 deps.metrics().outcome(settings.name(), "dead", planned.events().size());
                 planned.events().forEach(e -> results.add(new EventResult(e.workspaceId(), e.id(), EventResult.DEAD,
-                        false, null, outcome.status(), outcome.detail(), null)));
+                        sent, null, outcome.status(), outcome.detail(), null)));
             }
             case RETRY -> {
                 int failed = planned.head().attempts() + 1;
@@ -281,6 +288,18 @@ final class DestinationDispatcher {
         return results;
     }
 
+    /**
+     * Whether this outcome came from a request, which counts as an attempt: the one that delivered an event or
+     * dead-lettered it counts like the failed ones before it. A connector that settled an event without sending it
+     * (nothing changed for this vendor, nothing to erase, "not sent:") made none.
+     */
+    private static boolean sent(Outcome outcome) {
+        if (outcome.detail() != null && outcome.detail().startsWith(NOT_SENT)) {
+            return false;
+        }
+        return outcome.status() != 0 || outcome.kind() == Outcome.Kind.RETRY;
+    }
+
     /** Gives the connector the sealed locator of an erasure in the clear, in memory only. */
     private Delivery unsealed(Delivery delivery) {
         if (!delivery.event().has("sealed")) {
@@ -300,9 +319,11 @@ final class DestinationDispatcher {
     private void pause(Outcome outcome) {
         pauseGeneration.incrementAndGet();
         paused = true;
-        String reason = "credentials refused (HTTP " + outcome.status() + "): " + outcome.detail()
-                + "; fix the token and resume the destination";
-        LOG.warn("Destination {} paused: {}", settings.name(), reason);
+        // Shared by every workspace the destination serves: the cause, never the vendor's answer (it may echo a
+        // profile); the log gets the answer's shape only.
+        String reason = "credentials refused (HTTP " + outcome.status() + "); fix the token and resume the destination";
+        LOG.warn("Destination {} paused: {}; the vendor answered {}", settings.name(), reason,
+                VendorHttp.summary(outcome.detail()));
         deps.tx().executeWrite(status -> {
             deps.states().setPaused(status.getConnection(), settings.name(), true, reason);
             return null;
@@ -310,8 +331,32 @@ final class DestinationDispatcher {
         pauseGeneration.incrementAndGet(); // reads from here on see the committed pause
     }
 
-    private static String describe(Outcome outcome) {
-        return (outcome.status() == 0 ? "no answer" : "HTTP " + outcome.status())
-                + (outcome.detail() == null ? "" : ": " + outcome.detail());
+    /**
+     * What a workspace is shown of its last failure at this destination: the kind of failure, never the vendor's
+     * words, which may echo a profile (they stay on the event, in the dead letter and the profile's sync state).
+     */
+    static String category(Outcome outcome, String settledAs) {
+        String next = switch (settledAs) {
+            case EventResult.DEAD -> "dead-lettered";
+            case EventResult.PENDING -> outcome.kind() == Outcome.Kind.PAUSE ? "destination paused" : "retrying";
+            default -> settledAs;
+        };
+        if (outcome.detail() != null && outcome.detail().startsWith(NOT_SENT)) {
+            return "not sent: the vendor could never accept the event; " + next;
+        }
+        if (outcome.status() == 0) {
+            // Without an answer the detail is our own sentence (timeout, refused connection, error class).
+            return (outcome.detail() == null ? "no answer" : outcome.detail()) + "; " + next;
+        }
+        return "HTTP " + outcome.status() + " from the vendor; " + next;
+    }
+
+    private static String failure(RuntimeException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLException sql) {
+                return e.getClass().getName() + " (SQLState " + sql.getSQLState() + ")";
+            }
+        }
+        return e.getClass().getName();
     }
 }

@@ -10,24 +10,39 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 
-/** Paused flags and last errors of destinations, shared by every instance through the database. */
+/**
+ * Paused flags of destinations and each workspace's last failure at each, shared by every instance through the
+ * database. Neither ever holds a vendor's answer: a destination may serve several workspaces, and a vendor's answer
+ * may echo the profile it was sent. The answer stays on the event row, which belongs to one workspace.
+ */
 @Singleton
 public class DestinationStateRepository {
-    public record State(boolean paused, String pausedReason, Instant pausedAt, String lastError, Instant lastErrorAt) {
-        static final State NONE = new State(false, null, null, null, null);
+    public record State(boolean paused, String pausedReason, Instant pausedAt) {
+        static final State NONE = new State(false, null, null);
+    }
+
+    /** A workspace's last failure at a destination: a category sentence, never the vendor's words. */
+    public record LastError(String error, Instant at) {
+        static final LastError NONE = new LastError(null, null);
     }
 
     private static final String READ_ALL = """
-            select name, paused, paused_reason, paused_at, last_error, last_error_at from destination_state
+            select name, paused, paused_reason, paused_at from destination_state
             """;
     private static final String SET_PAUSED = """
             insert into destination_state (name, paused, paused_reason, paused_at) values (?, ?, ?, case when ? then now() end)
             on conflict (name) do update
                set paused = excluded.paused, paused_reason = excluded.paused_reason, paused_at = excluded.paused_at
             """;
-    private static final String SET_ERROR = """
-            insert into destination_state (name, last_error, last_error_at) values (?, ?, now())
-            on conflict (name) do update set last_error = excluded.last_error, last_error_at = excluded.last_error_at
+    private static final String SET_ERRORS = """
+            insert into destination_workspace_state (destination, workspace_id, last_error, last_error_at)
+            select ?, w.workspace_id, w.error, now() from unnest(?::text[], ?::text[]) as w(workspace_id, error)
+            on conflict (destination, workspace_id) do update
+               set last_error = excluded.last_error, last_error_at = excluded.last_error_at
+            """;
+    private static final String READ_ERRORS = """
+            select destination, workspace_id, last_error, last_error_at from destination_workspace_state
+             where ?::text is null or workspace_id = ?::text
             """;
     private static final String NOTIFY = "select pg_notify('profilehub_outbox', ?)";
 
@@ -35,8 +50,7 @@ public class DestinationStateRepository {
         Map<String, State> states = new HashMap<>();
         try (PreparedStatement ps = c.prepareStatement(READ_ALL); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                states.put(rs.getString(1), new State(rs.getBoolean(2), rs.getString(3), instant(rs, 4),
-                        rs.getString(5), instant(rs, 6)));
+                states.put(rs.getString(1), new State(rs.getBoolean(2), rs.getString(3), instant(rs, 4)));
             }
         }
         return states;
@@ -57,12 +71,40 @@ public class DestinationStateRepository {
         notifyDestination(c, name);
     }
 
-    public void setLastError(Connection c, String name, String error) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SET_ERROR)) {
-            ps.setString(1, name);
-            ps.setString(2, error);
+    /** Records the last failure of each workspace's events in one delivery round. */
+    public void setLastErrors(Connection c, String destination, Map<String, String> errorByWorkspace)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SET_ERRORS)) {
+            ps.setString(1, destination);
+            ps.setArray(2, c.createArrayOf("text", errorByWorkspace.keySet().toArray()));
+            ps.setArray(3, c.createArrayOf("text", errorByWorkspace.values().toArray()));
             ps.executeUpdate();
         }
+    }
+
+    /** Last failures by destination for one workspace. */
+    public Map<String, LastError> lastErrors(Connection c, String workspaceId) throws SQLException {
+        Map<String, LastError> errors = new HashMap<>();
+        for (Map.Entry<String, Map<String, LastError>> e : allLastErrors(c, workspaceId).entrySet()) {
+            errors.put(e.getKey(), e.getValue().getOrDefault(workspaceId, LastError.NONE));
+        }
+        return errors;
+    }
+
+    /** Last failures by destination, then workspace; every workspace when {@code workspaceId} is null. */
+    public Map<String, Map<String, LastError>> allLastErrors(Connection c, String workspaceId) throws SQLException {
+        Map<String, Map<String, LastError>> errors = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(READ_ERRORS)) {
+            ps.setString(1, workspaceId);
+            ps.setString(2, workspaceId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    errors.computeIfAbsent(rs.getString(1), k -> new java.util.TreeMap<>())
+                            .put(rs.getString(2), new LastError(rs.getString(3), instant(rs, 4)));
+                }
+            }
+        }
+        return errors;
     }
 
     /** Wakes the workers of this destination on every instance (they re-read their state when woken). */

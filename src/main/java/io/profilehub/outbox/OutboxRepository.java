@@ -96,7 +96,7 @@ public class OutboxRepository {
     private static final String SETTLE = """
             update outbox_events o
                set status = u.status,
-                   attempts = o.attempts + u.failed,
+                   attempts = o.attempts + u.attempted,
                    available_at = coalesce(u.available_at, o.available_at),
                    finished_at = case when u.status in ('delivered', 'dead', 'cancelled') then now() end,
                    lease_until = null, lease_owner = null,
@@ -106,7 +106,7 @@ public class OutboxRepository {
                              || case when u.result is null then '{}'::jsonb
                                      else jsonb_build_object('result', u.result, 'note', u.error) end
               from unnest(?::text[], ?::bigint[], ?::text[], ?::int[], ?::timestamptz[], ?::int[], ?::text[], ?::text[])
-                   as u(workspace_id, id, status, failed, available_at, http_status, error, result)
+                   as u(workspace_id, id, status, attempted, available_at, http_status, error, result)
              where o.workspace_id = u.workspace_id and o.id = u.id
                and o.status = 'in_flight' and o.lease_owner = ?
             """;
@@ -185,7 +185,7 @@ public class OutboxRepository {
             ps.setArray(1, c.createArrayOf("text", results.stream().map(EventResult::workspaceId).toArray()));
             ps.setArray(2, c.createArrayOf("bigint", results.stream().map(EventResult::id).toArray()));
             ps.setArray(3, c.createArrayOf("text", results.stream().map(EventResult::status).toArray()));
-            ps.setArray(4, c.createArrayOf("integer", results.stream().map(r -> r.attemptFailed() ? 1 : 0).toArray()));
+            ps.setArray(4, c.createArrayOf("integer", results.stream().map(r -> r.attempted() ? 1 : 0).toArray()));
             ps.setArray(5, c.createArrayOf("timestamptz", results.stream()
                     .map(r -> r.availableAt() == null ? null : Timestamp.from(r.availableAt())).toArray()));
             ps.setArray(6, c.createArrayOf("integer", results.stream().map(EventResult::httpStatus).toArray()));

@@ -169,6 +169,7 @@ public class SyncController {
     private List<Map<String, Object>> views(String workspaceId, String only) {
         var counts = tx.executeRead(s -> repository.counts(s.getConnection(), workspaceId));
         var stateByName = tx.executeRead(s -> states.readAll(s.getConnection()));
+        var errorByName = tx.executeRead(s -> states.lastErrors(s.getConnection(), workspaceId));
         List<Map<String, Object>> views = new ArrayList<>();
         for (DestinationSettings d : destinations.all()) {
             if (!d.workspaces().isEmpty() && !d.workspaces().contains(workspaceId)) {
@@ -179,6 +180,8 @@ public class SyncController {
             }
             SyncRepository.DestinationCounts c = counts.getOrDefault(d.name(), SyncRepository.DestinationCounts.EMPTY);
             DestinationStateRepository.State state = stateByName.getOrDefault(d.name(), DestinationStateRepository.State.NONE);
+            DestinationStateRepository.LastError error = errorByName.getOrDefault(d.name(),
+                    DestinationStateRepository.LastError.NONE);
             Map<String, Object> view = new LinkedHashMap<>();
             view.put("name", d.name());
             view.put("type", d.type());
@@ -195,8 +198,8 @@ public class SyncController {
             view.put("deliveredLastHour", c.deliveredLastHour());
             view.put("oldestPendingAgeSeconds", c.oldestPending() == null ? null
                     : Duration.between(c.oldestPending(), Instant.now()).toMillis() / 1000.0);
-            view.put("lastError", state.lastError());
-            view.put("lastErrorAt", iso(state.lastErrorAt()));
+            view.put("lastError", error.error());
+            view.put("lastErrorAt", iso(error.at()));
             views.add(view);
         }
         if (only != null && views.isEmpty()) {

@@ -1,5 +1,6 @@
 package io.profilehub.outbox;
 
+import io.micronaut.http.HttpStatus;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.transaction.TransactionOperations;
 import io.profilehub.destination.DestinationSettings;
@@ -47,8 +48,24 @@ public class SyncService {
                         + "' serves this workspace; GET /sync/destinations lists them."));
     }
 
+    /**
+     * A pause stops the destination for every workspace it serves, so a workspace's admin may pause or resume only
+     * a destination that serves that workspace alone; any other is an operator's (management port).
+     */
     public void setPaused(String workspaceId, String name, boolean paused) {
-        destination(workspaceId, name);
+        DestinationSettings settings = destination(workspaceId, name);
+        if (!Set.copyOf(settings.workspaces()).equals(Set.of(workspaceId))) {
+            throw new ProblemException(HttpStatus.FORBIDDEN, "forbidden", "Destination '" + name + "' serves "
+                    + (settings.workspaces().isEmpty() ? "every workspace" : "other workspaces too")
+                    + ", so pausing or resuming it would stop or restart their deliveries as well; only an operator "
+                    + "can, on the management port (POST /destinations/" + name + "/" + (paused ? "pause" : "resume")
+                    + ").");
+        }
+        setPausedByOperator(name, paused);
+    }
+
+    /** Pauses or resumes a destination for every workspace it serves: an operator's action. */
+    public void setPausedByOperator(String name, boolean paused) {
         tx.executeWrite(status -> {
             states.setPaused(status.getConnection(), name, paused, paused ? "paused by an operator" : null);
             return null;
@@ -115,7 +132,9 @@ public class SyncService {
             });
             LOG.info("Backfill {} of workspace {} to {} enqueued {} profiles", jobId, workspaceId, destination, enqueued);
         } catch (RuntimeException e) {
-            LOG.warn("Backfill {} to {} failed after {} profiles: {}", jobId, destination, enqueued, e.toString());
+            // The class only: a database error's message may quote profile values.
+            LOG.warn("Backfill {} to {} failed after {} profiles: {}", jobId, destination, enqueued,
+                    e.getClass().getName());
             long total = enqueued;
             String last = after;
             tx.executeWrite(status -> {

@@ -75,6 +75,11 @@ class AuthApiTest extends ServiceTest {
         p.put("profilehub.destinations.hook.type", "webhook");
         p.put("profilehub.destinations.hook.url", hook.baseUrl() + "/hook");
         p.put("profilehub.destinations.hook.token", "auth-secret");
+        // Serves this workspace alone, so its admin may pause it (hook serves every workspace: operators only).
+        p.put("profilehub.destinations.solo.type", "webhook");
+        p.put("profilehub.destinations.solo.url", hook.baseUrl() + "/solo");
+        p.put("profilehub.destinations.solo.token", "auth-secret");
+        p.put("profilehub.destinations.solo.workspaces", workspace);
         p.put("profilehub.outbox.retry.initial-delay", "50ms");
         p.put("profilehub.outbox.retry.max-delay", "200ms");
         p.put("profilehub.outbox.retry.jitter-min", "0ms");
@@ -90,6 +95,7 @@ class AuthApiTest extends ServiceTest {
     @BeforeAll
     void createKeysPerScope() {
         hook.stubFor(post(urlEqualTo("/hook")).willReturn(aResponse().withStatus(200)));
+        hook.stubFor(post(urlEqualTo("/solo")).willReturn(aResponse().withStatus(200)));
         hook.stubFor(post(urlEqualTo("/hook")).withRequestBody(matchingJsonPath("$.traits.deadLetter")).atPriority(1)
                 .willReturn(aResponse().withStatus(422).withBody("{\"error\":\"deadLetter is refused\"}")));
         for (String scope : SCOPES) {
@@ -119,8 +125,8 @@ class AuthApiTest extends ServiceTest {
         all.add(new Endpoint("profile sync state", "profiles:read",
                 () -> new Call("GET", "/identify/" + profile() + "/sync", null), 200));
         all.add(new Endpoint("destinations", "admin", () -> new Call("GET", "/sync/destinations", null), 200));
-        all.add(new Endpoint("pause", "admin", () -> new Call("POST", "/sync/destinations/hook/pause", null), 200));
-        all.add(new Endpoint("resume", "admin", () -> new Call("POST", "/sync/destinations/hook/resume", null), 200));
+        all.add(new Endpoint("pause", "admin", () -> new Call("POST", "/sync/destinations/solo/pause", null), 200));
+        all.add(new Endpoint("resume", "admin", () -> new Call("POST", "/sync/destinations/solo/resume", null), 200));
         all.add(new Endpoint("backfill", "admin", () -> new Call("POST", "/sync/destinations/hook/backfill", null), 202));
         all.add(new Endpoint("backfill status", "admin", () -> new Call("GET", "/sync/backfills/" + backfill(api()), null),
                 200));
@@ -137,7 +143,6 @@ class AuthApiTest extends ServiceTest {
         all.add(new Endpoint("list keys", "admin", () -> new Call("GET", "/admin/api-keys", null), 200));
         all.add(new Endpoint("revoke key", "admin", () -> new Call("DELETE", "/admin/api-keys/"
                 + createKey("victim", List.of("profiles:read")).path("id").asText(), null), 204));
-        all.add(new Endpoint("metrics", "admin", () -> new Call("GET", "/prometheus", null), 200));
         return all;
     }
 

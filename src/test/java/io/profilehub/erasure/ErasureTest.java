@@ -43,6 +43,7 @@ class ErasureTest extends ServiceTest {
         p.put("profilehub.destinations.hook.type", "webhook");
         p.put("profilehub.destinations.hook.url", hook.baseUrl() + "/hook");
         p.put("profilehub.destinations.hook.token", "erasure-secret");
+        p.put("profilehub.destinations.hook.workspaces", workspace); // so this workspace's admin may pause it
         p.put("profilehub.outbox.retry.initial-delay", "50ms");
         p.put("profilehub.outbox.retry.max-delay", "200ms");
         p.put("profilehub.outbox.retry.jitter-min", "0ms");

@@ -53,6 +53,7 @@ class VendorErasureTest extends ServiceTest {
         p.put("profilehub.destinations." + name + ".type", type);
         p.put("profilehub.destinations." + name + ".url", fake.baseUrl() + path);
         p.put("profilehub.destinations." + name + ".token", TOKEN);
+        p.put("profilehub.destinations." + name + ".workspaces", workspace); // so this workspace's admin may pause it
     }
 
     @BeforeEach

@@ -282,11 +282,16 @@ final class Audit {
         return held;
     }
 
-    /** Failed attempts recorded on each event of the workspace, by (destination, profile id, version). */
+    /**
+     * Failed attempts recorded on each event of the workspace, by (destination, profile id, version): a delivered
+     * event's attempts include the one that delivered it.
+     */
     Map<String, Integer> attempts() throws SQLException {
         Map<String, Integer> attempts = new HashMap<>();
         try (Connection c = connect(); PreparedStatement ps = c.prepareStatement("""
-                select destination, profile_id, profile_version, attempts from profilehub.outbox_events
+                select destination, profile_id, profile_version,
+                       greatest(0, attempts - case when status = 'delivered' then 1 else 0 end)
+                  from profilehub.outbox_events
                  where workspace_id = ?""")) {
             ps.setString(1, workspace);
             try (ResultSet rs = ps.executeQuery()) {

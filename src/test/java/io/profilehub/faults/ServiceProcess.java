@@ -109,6 +109,8 @@ final class ServiceProcess implements AutoCloseable {
         });
         command.add("-Ddatasources.default.url=" + withApplicationName(properties.get("datasources.default.url")));
         command.add("-Dmicronaut.server.port=" + port);
+        // Not the default 8081: other instances (and other test runs) may be up on this machine.
+        command.add("-Dprofilehub.management.port=" + freePortQuietly());
         command.add("-Dmicronaut.server.host=127.0.0.1");
         Path jar = Path.of("target", "profilehub-0.1.0.jar");
         if (jarIsCurrent(jar)) {
@@ -164,6 +166,14 @@ final class ServiceProcess implements AutoCloseable {
             Thread.sleep(200);
         }
         return false;
+    }
+
+    private static int freePortQuietly() {
+        try {
+            return freePort();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static int freePort() throws IOException {

@@ -61,6 +61,9 @@ class OutboxEngineTest extends ServiceTest {
         p.put("profilehub.destinations.other.url", other.baseUrl() + "/hook");
         p.put("profilehub.destinations.other.token", "other-secret");
         p.put("profilehub.destinations.other.timeout", "300ms");
+        // Serving this workspace alone, both may be paused by its admin.
+        p.put("profilehub.destinations.main.workspaces", workspace);
+        p.put("profilehub.destinations.other.workspaces", workspace);
         p.put("profilehub.outbox.retry.initial-delay", "50ms");
         p.put("profilehub.outbox.retry.max-delay", "400ms");
         p.put("profilehub.outbox.retry.jitter-min", "0ms");

@@ -39,4 +39,10 @@ public abstract class ServiceTest implements TestPropertyProvider {
     protected Api api() {
         return new Api(server.getURI(), adminKey);
     }
+
+    /** The management listener (metrics, detailed health, operator actions): loopback, no key. */
+    protected Api management() {
+        int port = server.getApplicationContext().getRequiredProperty("profilehub.management.port", Integer.class);
+        return new Api(java.net.URI.create("http://127.0.0.1:" + port), null);
+    }
 }

@@ -170,7 +170,7 @@ class ThrivestackContractTest extends VendorContractTest {
                 .willReturn(aResponse().withStatus(200).withBody("{\"success\":false,\"message\":\"try later\"}")));
         String id = create("{\"identifiers\":{\"email\":\"" + email + "\"}}");
         Event delivered = awaitEvent(main, id, 1, "delivered");
-        assertEquals(1, delivered.attempts());
+        assertEquals(2, delivered.attempts(), "the refused attempt and the one that delivered");
         assertEquals(2, itemsFor(false, id).size());
     }
 
