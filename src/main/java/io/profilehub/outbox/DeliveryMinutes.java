@@ -94,7 +94,7 @@ public class DeliveryMinutes {
                 }
                 case EventResult.DEAD -> t.dead++;
                 case EventResult.PENDING -> {
-                    if (r.attemptFailed()) {
+                    if (r.attempted()) {
                         t.retried++;
                     }
                 }
