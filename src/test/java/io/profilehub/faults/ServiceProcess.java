@@ -42,6 +42,7 @@ final class ServiceProcess implements AutoCloseable {
     private final String name;
     private final String apiKey;
     private final Map<String, String> properties;
+    private final Map<String, String> environment = new LinkedHashMap<>();
     private Process process;
     private int port;
     private Path log;
@@ -66,6 +67,12 @@ final class ServiceProcess implements AutoCloseable {
         this.properties.putAll(properties);
     }
 
+    /** Environment variables for the next starts (after the test's own PROFILEHUB_, MICRONAUT_ ones are removed). */
+    ServiceProcess environment(Map<String, String> variables) {
+        environment.putAll(variables);
+        return this;
+    }
+
     /** Starts a new process and waits until {@code /health} answers 200. */
     synchronized ServiceProcess start(Duration timeout) throws IOException, InterruptedException {
         if (process != null && process.isAlive()) {
@@ -81,6 +88,7 @@ final class ServiceProcess implements AutoCloseable {
                     .redirectOutput(log.toFile());
             builder.environment().keySet().removeIf(k -> k.startsWith("DATASOURCES_") || k.startsWith("PROFILEHUB_")
                     || k.startsWith("MICRONAUT_"));
+            builder.environment().putAll(environment);
             process = builder.start();
             LIVE.add(process);
             if (awaitHealthy(timeout)) {
@@ -202,6 +210,15 @@ final class ServiceProcess implements AutoCloseable {
             throw new IllegalStateException("no outbox engine instance id in " + log);
         }
         return m.group(1);
+    }
+
+    /** The process, for a test that signals it itself. */
+    Process process() {
+        return process;
+    }
+
+    Path log() {
+        return log;
     }
 
     String logTail(int lines) {
