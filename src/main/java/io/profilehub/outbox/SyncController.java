@@ -1,5 +1,6 @@
 package io.profilehub.outbox;
 
+import io.profilehub.http.Timestamps;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpResponse;
@@ -320,6 +321,6 @@ public class SyncController {
     }
 
     private static String iso(Instant instant) {
-        return instant == null ? null : instant.toString();
+        return Timestamps.iso(instant);
     }
 }

@@ -5,6 +5,7 @@ import io.profilehub.destination.Delivery;
 import io.profilehub.destination.DestinationSettings;
 import io.profilehub.destination.Outcome;
 import io.profilehub.destination.VendorHttp;
+import io.profilehub.http.Timestamps;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -38,6 +39,10 @@ public final class WebhookConnector implements Connector {
     private Outcome sendOne(Delivery delivery) {
         var event = delivery.event().deepCopy();
         event.remove("result");
+        if (event.hasNonNull("occurredAt")) {
+            // PostgreSQL writes microseconds and +00:00 into the stored event; receivers get the API's one format.
+            event.put("occurredAt", Timestamps.iso(event.get("occurredAt").asText()));
+        }
         byte[] body = event.toString().getBytes(StandardCharsets.UTF_8);
         Map<String, String> headers = Map.of(
                 SIGNATURE_HEADER, "sha256=" + sign(settings.token(), body),

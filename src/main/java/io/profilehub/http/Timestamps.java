@@ -1,0 +1,33 @@
+package io.profilehub.http;
+
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+
+/**
+ * The one format of every timestamp ProfileHub answers or sends: ISO-8601 in UTC with {@code Z} and exactly three
+ * fractional digits ({@code 2026-11-30T02:10:28.123Z}), so clients can compare them as strings and parse them with
+ * one pattern whatever the database's precision.
+ */
+public final class Timestamps {
+    private static final DateTimeFormatter FORMAT =
+            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+
+    private Timestamps() {
+    }
+
+    public static String iso(Instant instant) {
+        return instant == null ? null : FORMAT.format(instant);
+    }
+
+    public static String iso(Timestamp timestamp) {
+        return timestamp == null ? null : iso(timestamp.toInstant());
+    }
+
+    /** A timestamp PostgreSQL wrote into JSON ({@code …28.123456+00:00}), in the one format. */
+    public static String iso(String written) {
+        return written == null ? null : iso(OffsetDateTime.parse(written).toInstant());
+    }
+}
