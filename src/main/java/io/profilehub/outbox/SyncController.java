@@ -1,5 +1,6 @@
 package io.profilehub.outbox;
 
+import io.profilehub.http.Pages;
 import io.profilehub.http.Timestamps;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpHeaders;
@@ -109,10 +110,13 @@ public class SyncController {
                 caller.workspaceId(), filter, after, size + 1));
         boolean more = rows.size() > size;
         List<SyncRepository.EventView> page = more ? rows.subList(0, size) : rows;
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("data", page.stream().map(SyncController::deadLetter).toList());
-        body.put("nextPageToken", more ? token(page.get(page.size() - 1).id()) : null);
-        return body;
+        Map<String, String> query = new LinkedHashMap<>();
+        query.put("destination", destination);
+        query.put("status", status);
+        query.put("since", since);
+        query.put("until", until);
+        return Pages.page(page.stream().map(SyncController::deadLetter).toList(), size, "/sync/dead-letters", query,
+                pageToken, more ? token(page.get(page.size() - 1).id()) : null);
     }
 
     @Post("/sync/dead-letters/{id}/retry")
