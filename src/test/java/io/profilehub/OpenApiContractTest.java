@@ -440,7 +440,7 @@ class OpenApiContractTest extends ServiceTest {
                 .path("status").asText());
         Api.Response letters = expect(200, call("GET",
                 "/sync/dead-letters?destination=hook&status=422&since=2020-01-01T00:00:00Z&limit=1", null));
-        if (!letters.json().path("nextPageToken").isNull()) {
+        if (letters.json().has("nextPageToken")) {
             expect(200, call("GET", "/sync/dead-letters?limit=1&pageToken=" + letters.json().path("nextPageToken").asText(), null));
         }
         expect(400, call("GET", "/sync/dead-letters?status=refused", null));

@@ -1,5 +1,8 @@
 package io.profilehub.http;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -24,6 +27,19 @@ public final class Timestamps {
 
     public static String iso(Timestamp timestamp) {
         return timestamp == null ? null : iso(timestamp.toInstant());
+    }
+
+    /**
+     * A copy of a stored outbox event with its {@code occurredAt} (written by PostgreSQL) in the one format, for
+     * whatever shows or sends the event.
+     */
+    public static JsonNode event(JsonNode event) {
+        if (!(event instanceof ObjectNode object) || !object.path("occurredAt").isTextual()) {
+            return event;
+        }
+        ObjectNode copy = object.deepCopy();
+        copy.put("occurredAt", iso(object.get("occurredAt").asText()));
+        return copy;
     }
 
     /** A timestamp PostgreSQL wrote into JSON ({@code …28.123456+00:00}), in the one format. */

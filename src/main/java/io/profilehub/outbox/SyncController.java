@@ -221,7 +221,7 @@ public class SyncController {
         view.put("lastError", e.lastError());
         view.put("createdAt", iso(e.createdAt()));
         view.put("deadAt", iso(e.finishedAt()));
-        view.put("event", e.event());
+        view.put("event", Timestamps.event(e.event()));
         return view;
     }
 

@@ -1,5 +1,6 @@
 package io.profilehub.destination.webhook;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.profilehub.destination.Connector;
 import io.profilehub.destination.Delivery;
 import io.profilehub.destination.DestinationSettings;
@@ -37,12 +38,9 @@ public final class WebhookConnector implements Connector {
     }
 
     private Outcome sendOne(Delivery delivery) {
-        var event = delivery.event().deepCopy();
+        // PostgreSQL writes microseconds and +00:00 into the stored event; receivers get the API's one format.
+        var event = (ObjectNode) Timestamps.event(delivery.event().deepCopy());
         event.remove("result");
-        if (event.hasNonNull("occurredAt")) {
-            // PostgreSQL writes microseconds and +00:00 into the stored event; receivers get the API's one format.
-            event.put("occurredAt", Timestamps.iso(event.get("occurredAt").asText()));
-        }
         byte[] body = event.toString().getBytes(StandardCharsets.UTF_8);
         Map<String, String> headers = Map.of(
                 SIGNATURE_HEADER, "sha256=" + sign(settings.token(), body),
