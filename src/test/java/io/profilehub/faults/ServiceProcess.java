@@ -51,7 +51,7 @@ final class ServiceProcess implements AutoCloseable {
     /**
      * @param name       names the log files and the JDBC application_name ({@code <name>-<start>}), which lets a test
      *                   find this process's database sessions
-     * @param jdbcUrl    the database, without application name
+     * @param jdbcUrl    the database, without application name; null for the embedded PostgreSQL
      * @param properties further Micronaut properties (destinations, outbox tuning)
      */
     ServiceProcess(String name, String jdbcUrl, String username, String password, String workspace, String apiKey,
@@ -111,11 +111,13 @@ final class ServiceProcess implements AutoCloseable {
         // A small, quick-starting JVM: the machine running the tests may be busy.
         command.addAll(List.of("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto"));
         properties.forEach((k, v) -> {
-            if (!k.equals("datasources.default.url")) {
+            if (v != null && !k.equals("datasources.default.url")) {
                 command.add("-D" + k + "=" + v);
             }
         });
-        command.add("-Ddatasources.default.url=" + withApplicationName(properties.get("datasources.default.url")));
+        if (properties.get("datasources.default.url") != null) {
+            command.add("-Ddatasources.default.url=" + withApplicationName(properties.get("datasources.default.url")));
+        }
         command.add("-Dmicronaut.server.port=" + port);
         command.add("-Dmicronaut.server.host=127.0.0.1");
         Path jar = Path.of("target", "profilehub-0.1.0.jar");

@@ -55,6 +55,43 @@ class ShutdownTest {
         }
     }
 
+    /**
+     * Without a configured database the service runs an embedded PostgreSQL; it must stop after the application,
+     * not race it (that race logged pool warnings, "could not release claimed events" and took up to 9 s).
+     */
+    @Test
+    void withTheEmbeddedDatabaseShutdownIsQuietAndTheDatabaseStopsLast() throws Exception {
+        java.nio.file.Path data = Files.createTempDirectory("profilehub-embedded");
+        Map<String, String> properties = Map.of(
+                "profilehub.embedded-db.directory", data.toString(),
+                "profilehub.destinations.slow.type", "webhook",
+                "profilehub.destinations.slow.url", vendor.baseUrl() + "/slow-embedded",
+                "profilehub.destinations.slow.token", "slow-token");
+        try (ServiceProcess service = new ServiceProcess("shutdown-embedded", null, null, null, workspace, key,
+                properties)) {
+            service.start(Duration.ofMinutes(2));
+            Api api = service.api();
+            for (int i = 0; i < 3; i++) {
+                assertEquals(201, api.post("/identify", "{\"identifiers\":{\"email\":\"embedded" + i
+                        + "@example.com\"}}").status());
+            }
+            Awaits.until(Duration.ofSeconds(60), () -> vendor.getAllServeEvents().stream()
+                    .anyMatch(e -> e.getRequest().getUrl().equals("/slow-embedded")));
+            long logged = Files.size(service.log());
+            long start = System.nanoTime();
+            service.process().destroy(); // SIGTERM
+            boolean exited = service.process().waitFor(10, TimeUnit.SECONDS);
+            long tookMillis = (System.nanoTime() - start) / 1_000_000;
+            System.out.println("FAULTS shutdown with the embedded database took " + tookMillis + " ms");
+            byte[] all = Files.readAllBytes(service.log());
+            String afterSignal = new String(all, (int) logged, all.length - (int) logged, StandardCharsets.UTF_8);
+            assertTrue(exited && tookMillis < 3000, "exit within 3 s, took " + tookMillis + " ms:\n" + afterSignal);
+            List<String> noisy = afterSignal.lines()
+                    .filter(l -> l.contains(" WARN ") || l.contains(" ERROR ") || l.contains("Exception")).toList();
+            assertEquals(List.of(), noisy, "a quiet shutdown:\n" + afterSignal);
+        }
+    }
+
     @Test
     void sigtermIsQuickQuietAndReleasesClaims() throws Exception {
         Map<String, String> properties = Map.of(
