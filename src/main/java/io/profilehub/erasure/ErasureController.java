@@ -1,5 +1,6 @@
 package io.profilehub.erasure;
 
+import io.profilehub.http.Pages;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micronaut.core.annotation.Nullable;
@@ -116,8 +117,8 @@ public class ErasureController {
     @RequiresScope(Scope.ADMIN)
     public Map<String, Object> list(Caller caller, @Nullable @QueryValue String status,
                                     @Nullable @QueryValue String limit, @Nullable @QueryValue String pageToken) {
-        String wanted = status == null ? "in_progress" : status;
-        if (!wanted.equals("in_progress") && !wanted.equals("completed")) {
+        String wanted = status;
+        if (wanted != null && !wanted.equals("in_progress") && !wanted.equals("completed")) {
             throw ProblemException.badRequest("'status' must be in_progress or completed.");
         }
         int size = 50;
@@ -143,11 +144,10 @@ public class ErasureController {
             }
         }
         ErasureService.Page page = erasures.open(caller.workspaceId(), wanted, after, size);
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("data", page.data());
-        body.put("nextPageToken", page.nextAfter() == null ? null
+        Map<String, String> query = new LinkedHashMap<>();
+        query.put("status", status);
+        return Pages.page(page.data(), size, "/erasures", query, pageToken, page.nextAfter() == null ? null
                 : Base64.getUrlEncoder().withoutPadding().encodeToString(page.nextAfter().getBytes(StandardCharsets.UTF_8)));
-        return body;
     }
 
     @Delete("/suppressions/{hash}")

@@ -1,5 +1,6 @@
 package io.profilehub.erasure;
 
+import io.profilehub.http.Timestamps;
 import jakarta.inject.Singleton;
 
 import java.sql.Connection;
@@ -82,7 +83,7 @@ public class ErasureRepository {
 
     private static final String OPEN = """
             select user_id from erasures
-             where workspace_id = ? and status = ? and user_id > ?
+             where workspace_id = ? and (?::text is null or status = ?) and user_id > ?
              order by user_id limit ?
             """;
 
@@ -156,8 +157,9 @@ public class ErasureRepository {
         try (PreparedStatement ps = c.prepareStatement(OPEN)) {
             ps.setString(1, workspaceId);
             ps.setString(2, status);
-            ps.setString(3, afterUserId);
-            ps.setInt(4, limit);
+            ps.setString(3, status);
+            ps.setString(4, afterUserId);
+            ps.setInt(5, limit);
             List<String> ids = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -194,6 +196,6 @@ public class ErasureRepository {
     }
 
     private static String iso(Timestamp ts) {
-        return ts == null ? null : ts.toInstant().toString();
+        return Timestamps.iso(ts);
     }
 }

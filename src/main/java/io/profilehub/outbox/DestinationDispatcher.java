@@ -102,6 +102,14 @@ final class DestinationDispatcher {
             }
             thread.interrupt();
         }
+        // An interrupted worker still settles what it sent; wait for that, so the release below sees the final state.
+        for (Thread thread : threads) {
+            try {
+                thread.join(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         try {
             deps.tx().executeWrite(status -> {
                 for (String owner : owners) {
@@ -130,6 +138,9 @@ final class DestinationDispatcher {
                 Thread.currentThread().interrupt();
                 return;
             } catch (RuntimeException e) {
+                if (!running) {
+                    return; // stopping: what this round held is released by stop()
+                }
                 LOG.warn("Destination {}: delivery round failed: {}", settings.name(), failure(e));
                 try {
                     wakeup.await(deps.settings().pollInterval());

@@ -125,5 +125,8 @@ public class OutboxEngine {
             listener.stop();
         }
         dispatchers.values().parallelStream().forEach(d -> d.stop(deps.settings().shutdownGrace()));
+        if (listener != null) {
+            listener.awaitStopped(2000);
+        }
     }
 }

@@ -43,6 +43,17 @@ final class OutboxListener implements Runnable {
         }
     }
 
+    /** Waits until the thread gave its connection back (within a second, its poll), so the pool can close. */
+    void awaitStopped(long millis) {
+        if (thread != null) {
+            try {
+                thread.join(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     @Override
     public void run() {
         boolean warned = false;

@@ -13,7 +13,7 @@ public record OutboxSettings(
         @Bindable(defaultValue = "2s") Duration pollInterval,
         @Bindable(defaultValue = "100") int batchSize,
         @Bindable(defaultValue = "7d") Duration retention,
-        @Bindable(defaultValue = "10s") Duration shutdownGrace,
+        @Bindable(defaultValue = "500ms") Duration shutdownGrace,
         Retry retry) {
 
     @ConfigurationProperties("retry")

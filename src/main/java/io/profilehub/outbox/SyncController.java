@@ -1,5 +1,7 @@
 package io.profilehub.outbox;
 
+import io.profilehub.http.Pages;
+import io.profilehub.http.Timestamps;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpResponse;
@@ -108,10 +110,13 @@ public class SyncController {
                 caller.workspaceId(), filter, after, size + 1));
         boolean more = rows.size() > size;
         List<SyncRepository.EventView> page = more ? rows.subList(0, size) : rows;
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("data", page.stream().map(SyncController::deadLetter).toList());
-        body.put("nextPageToken", more ? token(page.get(page.size() - 1).id()) : null);
-        return body;
+        Map<String, String> query = new LinkedHashMap<>();
+        query.put("destination", destination);
+        query.put("status", status);
+        query.put("since", since);
+        query.put("until", until);
+        return Pages.page(page.stream().map(SyncController::deadLetter).toList(), size, "/sync/dead-letters", query,
+                pageToken, more ? token(page.get(page.size() - 1).id()) : null);
     }
 
     @Post("/sync/dead-letters/{id}/retry")
@@ -219,7 +224,7 @@ public class SyncController {
         view.put("lastError", e.lastError());
         view.put("createdAt", iso(e.createdAt()));
         view.put("deadAt", iso(e.finishedAt()));
-        view.put("event", e.event());
+        view.put("event", Timestamps.event(e.event()));
         return view;
     }
 
@@ -323,6 +328,6 @@ public class SyncController {
     }
 
     private static String iso(Instant instant) {
-        return instant == null ? null : instant.toString();
+        return Timestamps.iso(instant);
     }
 }

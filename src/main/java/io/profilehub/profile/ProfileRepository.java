@@ -1,5 +1,6 @@
 package io.profilehub.profile;
 
+import io.profilehub.http.Timestamps;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.profilehub.http.JsonInput;
@@ -10,7 +11,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
-import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -245,7 +245,7 @@ public class ProfileRepository {
     }
 
     static String iso(Timestamp ts) {
-        return ts.toInstant().truncatedTo(ChronoUnit.MILLIS).toString();
+        return Timestamps.iso(ts);
     }
 
     static ObjectNode object(String json) throws SQLException {

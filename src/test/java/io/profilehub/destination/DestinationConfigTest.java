@@ -38,6 +38,44 @@ class DestinationConfigTest {
     }
 
     @Test
+    void everyTypeRefusesAnUnknownOptionNamingIt() {
+        for (String type : java.util.List.of("webhook", "ours", "vero", "thrivestack", "marketap")) {
+            Map<String, Object> destination = new HashMap<>(Map.of("profilehub.destinations.crm.type", type,
+                    "profilehub.destinations.crm.url", "https://example.com", "profilehub.destinations.crm.token", "t",
+                    "profilehub.destinations.crm.sekret", "s"));
+            if (type.equals("marketap")) {
+                destination.put("profilehub.destinations.crm.project-id", "p");
+            }
+            assertStartupFails(destination, "profilehub.destinations.crm.sekret is not an option of " + type);
+        }
+        // A webhook sends the whole event: vendor options such as a field mapping are refused, not ignored.
+        assertStartupFails(Map.of("profilehub.destinations.crm.type", "webhook",
+                "profilehub.destinations.crm.url", "https://example.com", "profilehub.destinations.crm.token", "t",
+                "profilehub.destinations.crm.mapping.traits.plan", "p"), "profilehub.destinations.crm.mapping.traits.plan");
+    }
+
+    @Test
+    void valuesAreConvertedByTheFrameworkAndBadOnesNamed() {
+        assertStartupFails(Map.of("profilehub.destinations.crm.type", "webhook",
+                "profilehub.destinations.crm.url", "https://example.com", "profilehub.destinations.crm.token", "t",
+                "profilehub.destinations.crm.rate-limit", "fast"), "profilehub.destinations.crm.rate-limit");
+        assertStartupFails(Map.of("profilehub.destinations.crm.type", "webhook",
+                "profilehub.destinations.crm.url", "https://example.com", "profilehub.destinations.crm.token", "t",
+                "profilehub.destinations.crm.enabled", "maybe"), "profilehub.destinations.crm.enabled");
+        Map<String, Object> props = base();
+        props.put("profilehub.destinations.crm.type", "webhook");
+        props.put("profilehub.destinations.crm.url", "https://example.com/hook");
+        props.put("profilehub.destinations.crm.token", "t");
+        props.put("profilehub.destinations.crm.timeout", "1500ms");
+        props.put("profilehub.destinations.crm.concurrency", "7");
+        try (ApplicationContext context = ApplicationContext.run(EmbeddedServer.class, props).getApplicationContext()) {
+            DestinationSettings crm = context.getBean(Destinations.class).get("crm").orElseThrow();
+            assertEquals(java.time.Duration.ofMillis(1500), crm.timeout());
+            assertEquals(7, crm.concurrency());
+        }
+    }
+
+    @Test
     void aWellConfiguredDestinationStarts() {
         Map<String, Object> props = base();
         props.put("profilehub.destinations.crm.type", "webhook");

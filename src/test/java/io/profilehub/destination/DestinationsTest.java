@@ -1,7 +1,10 @@
 package io.profilehub.destination;
 
+import io.micronaut.core.value.MapPropertyResolver;
 import org.junit.jupiter.api.Test;
 
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -10,15 +13,43 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class DestinationsTest {
     @Test
     void optionNamesAreNormalisedButNestedKeysKeepTheirCase() {
-        DestinationSettings settings = Destinations.parse("crm", Map.of(
+        Map<String, Object> raw = Map.of(
                 "type", "ours", "url", "https://example.com/api/", "token", "t",
                 "Visitor_Id", "oursUserId",
                 "mapping.traits.firstName", "first_name",
-                "mapping.identifiers.phone_Number", "phone"), Set.of("ours"));
+                "mapping.identifiers.phone_Number", "phone");
+        Set<String> keys = new LinkedHashSet<>();
+        raw.keySet().forEach(k -> keys.add(Destinations.optionKey(k)));
+        Map<String, Object> properties = new java.util.HashMap<>();
+        raw.forEach((k, v) -> properties.put("profilehub.destinations.crm." + k, v));
+        properties.put("profilehub.destinations.crm.visitor-id", "oursUserId");
+
+        DestinationSettings settings = Destinations.parse("crm", keys, new MapPropertyResolver(properties),
+                Map.of("ours", factory("ours", Set.of("visitor-id", "mapping.traits.", "mapping.identifiers."))));
 
         assertEquals(Map.of("visitor-id", "oursUserId",
                 "mapping.traits.firstName", "first_name",
                 "mapping.identifiers.phone_Number", "phone"), settings.options());
         assertEquals("https://example.com/api", settings.url().toString());
+        assertEquals(List.of(), settings.workspaces());
+    }
+
+    private static ConnectorFactory factory(String type, Set<String> options) {
+        return new ConnectorFactory() {
+            @Override
+            public String type() {
+                return type;
+            }
+
+            @Override
+            public Set<String> options() {
+                return options;
+            }
+
+            @Override
+            public Connector create(DestinationSettings settings) {
+                throw new UnsupportedOperationException();
+            }
+        };
     }
 }

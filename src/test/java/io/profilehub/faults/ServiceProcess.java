@@ -42,6 +42,7 @@ final class ServiceProcess implements AutoCloseable {
     private final String name;
     private final String apiKey;
     private final Map<String, String> properties;
+    private final Map<String, String> environment = new LinkedHashMap<>();
     private Process process;
     private int port;
     private Path log;
@@ -50,7 +51,7 @@ final class ServiceProcess implements AutoCloseable {
     /**
      * @param name       names the log files and the JDBC application_name ({@code <name>-<start>}), which lets a test
      *                   find this process's database sessions
-     * @param jdbcUrl    the database, without application name
+     * @param jdbcUrl    the database, without application name; null for the embedded PostgreSQL
      * @param properties further Micronaut properties (destinations, outbox tuning)
      */
     ServiceProcess(String name, String jdbcUrl, String username, String password, String workspace, String apiKey,
@@ -64,6 +65,12 @@ final class ServiceProcess implements AutoCloseable {
         this.properties.put("profilehub.bootstrap.api-key", apiKey);
         this.properties.put("profilehub.bootstrap.workspace", workspace);
         this.properties.putAll(properties);
+    }
+
+    /** Environment variables for the next starts (after the test's own PROFILEHUB_, MICRONAUT_ ones are removed). */
+    ServiceProcess environment(Map<String, String> variables) {
+        environment.putAll(variables);
+        return this;
     }
 
     /** Starts a new process and waits until {@code /health} answers 200. */
@@ -81,6 +88,7 @@ final class ServiceProcess implements AutoCloseable {
                     .redirectOutput(log.toFile());
             builder.environment().keySet().removeIf(k -> k.startsWith("DATASOURCES_") || k.startsWith("PROFILEHUB_")
                     || k.startsWith("MICRONAUT_"));
+            builder.environment().putAll(environment);
             process = builder.start();
             LIVE.add(process);
             if (awaitHealthy(timeout)) {
@@ -103,11 +111,13 @@ final class ServiceProcess implements AutoCloseable {
         // A small, quick-starting JVM: the machine running the tests may be busy.
         command.addAll(List.of("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto"));
         properties.forEach((k, v) -> {
-            if (!k.equals("datasources.default.url")) {
+            if (v != null && !k.equals("datasources.default.url")) {
                 command.add("-D" + k + "=" + v);
             }
         });
-        command.add("-Ddatasources.default.url=" + withApplicationName(properties.get("datasources.default.url")));
+        if (properties.get("datasources.default.url") != null) {
+            command.add("-Ddatasources.default.url=" + withApplicationName(properties.get("datasources.default.url")));
+        }
         command.add("-Dmicronaut.server.port=" + port);
         // Not the default 8081: other instances (and other test runs) may be up on this machine.
         command.add("-Dprofilehub.management.port=" + freePortQuietly());
@@ -212,6 +222,15 @@ final class ServiceProcess implements AutoCloseable {
             throw new IllegalStateException("no outbox engine instance id in " + log);
         }
         return m.group(1);
+    }
+
+    /** The process, for a test that signals it itself. */
+    Process process() {
+        return process;
+    }
+
+    Path log() {
+        return log;
     }
 
     String logTail(int lines) {

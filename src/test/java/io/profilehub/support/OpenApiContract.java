@@ -119,6 +119,19 @@ public final class OpenApiContract {
         return violations;
     }
 
+    /** Checks a JSON document this service sends (not answers), such as a webhook body, against a component schema. */
+    public List<String> schemaViolations(String schemaName, String json) {
+        com.atlassian.oai.validator.schema.SchemaValidator schemas = new com.atlassian.oai.validator.schema.SchemaValidator(
+                api, new com.atlassian.oai.validator.report.MessageResolver());
+        io.swagger.v3.oas.models.media.Schema<?> schema = new io.swagger.v3.oas.models.media.Schema<>()
+                .$ref("#/components/schemas/" + schemaName);
+        List<String> violations = new ArrayList<>();
+        schemas.validate(json, schema, schemaName).getMessages().stream()
+                .filter(m -> m.getLevel() == ValidationReport.Level.ERROR)
+                .forEach(m -> violations.add(m.getKey() + ": " + m.getMessage()));
+        return violations;
+    }
+
     /** The spec's path template that a concrete path falls under, or null. */
     public String template(String path) {
         for (Map.Entry<String, PathItem> entry : api.getPaths().entrySet()) {

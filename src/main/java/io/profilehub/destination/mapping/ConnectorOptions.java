@@ -27,6 +27,13 @@ public final class ConnectorOptions {
         flatten("", settings.options(), values);
     }
 
+    /** The option keys of a vendor type that knows {@code own} besides the keys every vendor type knows. */
+    public static Set<String> vendorOptions(String... own) {
+        Set<String> all = new TreeSet<>(Set.of(own));
+        all.addAll(Set.of(USER_ID, EMAIL, IDENTIFIER_MAPPING, TRAIT_MAPPING));
+        return Set.copyOf(all);
+    }
+
     /** Reads the options of a destination whose type knows {@code known} besides the common mapping keys. */
     public static ConnectorOptions check(DestinationSettings settings, Set<String> known) {
         ConnectorOptions options = new ConnectorOptions(settings);

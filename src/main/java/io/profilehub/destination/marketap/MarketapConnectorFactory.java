@@ -34,6 +34,11 @@ public class MarketapConnectorFactory implements ConnectorFactory {
     }
 
     @Override
+    public Set<String> options() {
+        return ConnectorOptions.vendorOptions(PROJECT_ID);
+    }
+
+    @Override
     public Connector create(DestinationSettings settings) {
         ConnectorOptions options = ConnectorOptions.check(settings, Set.of(PROJECT_ID));
         String projectId = options.required(PROJECT_ID, "set it to the Marketap project the API key belongs to");

@@ -37,6 +37,11 @@ public class OursConnectorFactory implements ConnectorFactory {
     }
 
     @Override
+    public Set<String> options() {
+        return ConnectorOptions.vendorOptions(VISITOR_ID);
+    }
+
+    @Override
     public Connector create(DestinationSettings settings) {
         ConnectorOptions options = ConnectorOptions.check(settings, Set.of(VISITOR_ID));
         if (settings.token().length() > MAX_TOKEN) {

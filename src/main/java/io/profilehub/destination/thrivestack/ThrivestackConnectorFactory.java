@@ -36,6 +36,11 @@ public class ThrivestackConnectorFactory implements ConnectorFactory {
     }
 
     @Override
+    public Set<String> options() {
+        return ConnectorOptions.vendorOptions(AUTH);
+    }
+
+    @Override
     public Connector create(DestinationSettings settings) {
         ConnectorOptions options = ConnectorOptions.check(settings, Set.of(AUTH));
         String auth = options.choice(AUTH, "bearer", Set.of("bearer", "x-api-key"));

@@ -41,6 +41,11 @@ public class VeroConnectorFactory implements ConnectorFactory {
     }
 
     @Override
+    public Set<String> options() {
+        return ConnectorOptions.vendorOptions(AUTH);
+    }
+
+    @Override
     public Connector create(DestinationSettings settings) {
         ConnectorOptions options = ConnectorOptions.check(settings, Set.of(AUTH));
         String auth = options.choice(AUTH, "auth-token", AUTH_PARAMETERS.keySet());

@@ -1,10 +1,12 @@
 package io.profilehub.destination.webhook;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.profilehub.destination.Connector;
 import io.profilehub.destination.Delivery;
 import io.profilehub.destination.DestinationSettings;
 import io.profilehub.destination.Outcome;
 import io.profilehub.destination.VendorHttp;
+import io.profilehub.http.Timestamps;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -36,7 +38,8 @@ public final class WebhookConnector implements Connector {
     }
 
     private Outcome sendOne(Delivery delivery) {
-        var event = delivery.event().deepCopy();
+        // PostgreSQL writes microseconds and +00:00 into the stored event; receivers get the API's one format.
+        var event = (ObjectNode) Timestamps.event(delivery.event().deepCopy());
         event.remove("result");
         byte[] body = event.toString().getBytes(StandardCharsets.UTF_8);
         Map<String, String> headers = Map.of(

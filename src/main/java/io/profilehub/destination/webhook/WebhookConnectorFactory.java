@@ -6,6 +6,8 @@ import io.profilehub.destination.DestinationSettings;
 import io.profilehub.destination.VendorHttp;
 import jakarta.inject.Singleton;
 
+import java.util.Set;
+
 @Singleton
 public class WebhookConnectorFactory implements ConnectorFactory {
     private final VendorHttp http;
@@ -17,6 +19,12 @@ public class WebhookConnectorFactory implements ConnectorFactory {
     @Override
     public String type() {
         return "webhook";
+    }
+
+    /** A webhook receives the whole event as it is: it takes no options beyond the common keys. */
+    @Override
+    public Set<String> options() {
+        return Set.of();
     }
 
     @Override
