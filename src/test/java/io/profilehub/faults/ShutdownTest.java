@@ -89,6 +89,10 @@ class ShutdownTest {
             List<String> noisy = afterSignal.lines()
                     .filter(l -> l.contains(" WARN ") || l.contains(" ERROR ") || l.contains("Exception")).toList();
             assertEquals(List.of(), noisy, "a quiet shutdown:\n" + afterSignal);
+        } finally {
+            try (var files = Files.walk(data)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
         }
     }
 
