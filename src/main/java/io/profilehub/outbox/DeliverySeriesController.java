@@ -9,6 +9,7 @@ import io.profilehub.auth.Caller;
 import io.profilehub.auth.RequiresScope;
 import io.profilehub.auth.Scope;
 import io.profilehub.http.ProblemException;
+import io.profilehub.http.Timestamps;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,7 +43,7 @@ public class DeliverySeriesController {
 
     private static Map<String, Object> row(DeliveryMinutes.Minute m) {
         Map<String, Object> row = new LinkedHashMap<>();
-        row.put("minute", m.minute().toString());
+        row.put("minute", Timestamps.iso(m.minute()));
         row.put("delivered", m.delivered());
         row.put("retried", m.retried());
         row.put("dead", m.dead());

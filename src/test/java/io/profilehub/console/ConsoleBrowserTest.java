@@ -54,14 +54,17 @@ class ConsoleBrowserTest extends ServiceTest {
         if (!vendor.isRunning()) {
             vendor.start();
         }
-        return Map.of(
-                "profilehub.destinations." + CRM + ".type", "webhook",
-                "profilehub.destinations." + CRM + ".url", vendor.baseUrl() + "/crm",
-                "profilehub.destinations." + CRM + ".token", "crm-secret",
-                "profilehub.destinations." + STRICT + ".type", "webhook",
-                "profilehub.destinations." + STRICT + ".url", vendor.baseUrl() + "/strict",
-                "profilehub.destinations." + STRICT + ".token", "strict-secret",
-                "profilehub.outbox.poll-interval", "1s");
+        // Each destination serves this workspace alone, so its admin may pause it (shared ones are the operator's).
+        return Map.ofEntries(
+                Map.entry("profilehub.destinations." + CRM + ".workspaces", workspace),
+                Map.entry("profilehub.destinations." + STRICT + ".workspaces", workspace),
+                Map.entry("profilehub.destinations." + CRM + ".type", "webhook"),
+                Map.entry("profilehub.destinations." + CRM + ".url", vendor.baseUrl() + "/crm"),
+                Map.entry("profilehub.destinations." + CRM + ".token", "crm-secret"),
+                Map.entry("profilehub.destinations." + STRICT + ".type", "webhook"),
+                Map.entry("profilehub.destinations." + STRICT + ".url", vendor.baseUrl() + "/strict"),
+                Map.entry("profilehub.destinations." + STRICT + ".token", "strict-secret"),
+                Map.entry("profilehub.outbox.poll-interval", "1s"));
     }
 
     @BeforeAll
