@@ -300,6 +300,9 @@ class OpenApiContractTest extends ServiceTest {
         expect(415, send("POST", "/admin/api-keys", body, Map.of("Content-Type", "text/plain")));
 
         expect(200, call("GET", "/admin/api-keys", null));
+        JsonNode keyPage = expect(200, call("GET", "/admin/api-keys?limit=1", null)).json();
+        expect(200, call("GET", keyPage.path("meta").path("nextPageUrl").asText(), null));
+        expect(400, call("GET", "/admin/api-keys?limit=0", null));
         expect(401, as(null).get("/admin/api-keys"), "GET", "/admin/api-keys", null);
         expect(403, as(readerKey).get("/admin/api-keys"), "GET", "/admin/api-keys", null);
 

@@ -11,8 +11,10 @@ import io.micronaut.http.annotation.Delete;
 import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.PathVariable;
 import io.micronaut.http.annotation.Post;
+import io.micronaut.http.annotation.QueryValue;
 import io.micronaut.core.annotation.Nullable;
 import io.profilehub.http.JsonInput;
+import io.profilehub.http.Pages;
 import io.profilehub.http.ProblemException;
 
 import java.util.LinkedHashMap;
@@ -72,8 +74,15 @@ public class ApiKeyController {
     }
 
     @Get
-    public Map<String, Object> list(Caller caller) {
-        return Map.of("data", apiKeys.list(caller.workspaceId()).stream().map(ApiKeyController::view).toList());
+    public Map<String, Object> list(Caller caller, @Nullable @QueryValue String limit,
+                                    @Nullable @QueryValue String pageToken) {
+        int size = Pages.limit(limit, 50, 100);
+        String after = Pages.after(pageToken, id -> KEY_ID.matcher(id).matches());
+        List<ApiKeyRepository.StoredKey> keys = apiKeys.list(caller.workspaceId(), after, size + 1);
+        boolean more = keys.size() > size;
+        List<ApiKeyRepository.StoredKey> page = more ? keys.subList(0, size) : keys;
+        return Pages.page(page.stream().map(ApiKeyController::view).toList(), size, "/admin/api-keys", Map.of(),
+                pageToken, more ? Pages.token(page.get(size - 1).id()) : null);
     }
 
     @Delete("/{id}")

@@ -39,7 +39,7 @@ public class ApiKeyRepository {
     private static final String ANY_ACTIVE = "select exists (select 1 from api_keys where revoked_at is null)";
     private static final String LIST = """
             select workspace_id, id, name, key_hash, scopes, created_at from api_keys
-             where workspace_id = ? and revoked_at is null order by created_at, id
+             where workspace_id = ? and revoked_at is null and id > coalesce(?, '') order by id limit ?
             """;
     private static final String REVOKE = """
             update api_keys set revoked_at = now() where workspace_id = ? and id = ? and revoked_at is null
@@ -84,9 +84,11 @@ public class ApiKeyRepository {
         }
     }
 
-    public List<StoredKey> list(Connection c, String workspaceId) throws SQLException {
+    public List<StoredKey> list(Connection c, String workspaceId, String afterId, int limit) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(LIST)) {
             ps.setString(1, workspaceId);
+            ps.setString(2, afterId);
+            ps.setInt(3, limit);
             List<StoredKey> keys = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

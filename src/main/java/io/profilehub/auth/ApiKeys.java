@@ -93,8 +93,9 @@ public class ApiKeys {
         return tx.executeRead(status -> repository.anyActive(status.getConnection()));
     }
 
-    public List<ApiKeyRepository.StoredKey> list(String workspaceId) {
-        return tx.executeRead(status -> repository.list(status.getConnection(), workspaceId));
+    /** Active keys of the workspace by id, after {@code afterId} (null: from the start), at most {@code limit}. */
+    public List<ApiKeyRepository.StoredKey> list(String workspaceId, String afterId, int limit) {
+        return tx.executeRead(status -> repository.list(status.getConnection(), workspaceId, afterId, limit));
     }
 
     public boolean revoke(String workspaceId, String id) {

@@ -26,7 +26,6 @@ import io.profilehub.profile.ProfileIds;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -121,33 +120,12 @@ public class ErasureController {
         if (wanted != null && !wanted.equals("in_progress") && !wanted.equals("completed")) {
             throw ProblemException.badRequest("'status' must be in_progress or completed.");
         }
-        int size = 50;
-        if (limit != null) {
-            try {
-                size = Integer.parseInt(limit);
-            } catch (NumberFormatException e) {
-                size = -1;
-            }
-            if (size < 1 || size > 100) {
-                throw ProblemException.badRequest("'limit' must be a whole number from 1 to 100.");
-            }
-        }
-        String after = null;
-        if (pageToken != null) {
-            try {
-                after = new String(Base64.getUrlDecoder().decode(pageToken), StandardCharsets.UTF_8);
-            } catch (IllegalArgumentException e) {
-                after = "";
-            }
-            if (!ProfileIds.isValid(after)) {
-                throw ProblemException.badRequest("'pageToken' is malformed; use the nextPageToken of a previous answer.");
-            }
-        }
+        int size = Pages.limit(limit, 50, 100);
+        String after = Pages.after(pageToken, ProfileIds::isValid);
         ErasureService.Page page = erasures.open(caller.workspaceId(), wanted, after, size);
         Map<String, String> query = new LinkedHashMap<>();
         query.put("status", status);
-        return Pages.page(page.data(), size, "/erasures", query, pageToken, page.nextAfter() == null ? null
-                : Base64.getUrlEncoder().withoutPadding().encodeToString(page.nextAfter().getBytes(StandardCharsets.UTF_8)));
+        return Pages.page(page.data(), size, "/erasures", query, pageToken, Pages.token(page.nextAfter()));
     }
 
     @Delete("/suppressions/{hash}")

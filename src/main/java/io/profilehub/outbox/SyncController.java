@@ -18,18 +18,15 @@ import io.profilehub.auth.RequiresScope;
 import io.profilehub.auth.Scope;
 import io.profilehub.destination.DestinationSettings;
 import io.profilehub.destination.Destinations;
-import io.profilehub.http.JsonInput;
 import io.profilehub.http.ProblemException;
 import io.profilehub.profile.ProfileIds;
 import io.profilehub.profile.ProfileService;
 
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -104,8 +101,9 @@ public class SyncController {
                                            @Nullable @QueryValue String until, @Nullable @QueryValue String limit,
                                            @Nullable @QueryValue String pageToken) {
         SyncRepository.DeadLetterFilter filter = filter(destination, status, since, until);
-        int size = parseLimit(limit);
-        long after = pageToken == null ? 0 : readToken(pageToken);
+        int size = Pages.limit(limit, 50, 100);
+        String afterKey = Pages.after(pageToken, key -> key.matches("[0-9]{1,18}"));
+        long after = afterKey == null ? 0 : Long.parseLong(afterKey);
         List<SyncRepository.EventView> rows = tx.executeRead(s -> repository.deadLetters(s.getConnection(),
                 caller.workspaceId(), filter, after, size + 1));
         boolean more = rows.size() > size;
@@ -116,7 +114,7 @@ public class SyncController {
         query.put("since", since);
         query.put("until", until);
         return Pages.page(page.stream().map(SyncController::deadLetter).toList(), size, "/sync/dead-letters", query,
-                pageToken, more ? token(page.get(page.size() - 1).id()) : null);
+                pageToken, more ? Pages.token(Long.toString(page.get(page.size() - 1).id())) : null);
     }
 
     @Post("/sync/dead-letters/{id}/retry")
@@ -282,44 +280,12 @@ public class SyncController {
         }
     }
 
-    private static int parseLimit(String limit) {
-        if (limit == null) {
-            return 50;
-        }
-        try {
-            int n = Integer.parseInt(limit);
-            if (n >= 1 && n <= 100) {
-                return n;
-            }
-        } catch (NumberFormatException ignored) {
-            // answered below
-        }
-        throw ProblemException.badRequest("'limit' must be a whole number from 1 to 100.");
-    }
-
     private static long eventId(String id) {
         try {
             return Long.parseLong(id);
         } catch (NumberFormatException e) {
             throw ProblemException.badRequest("'" + id + "' is not a dead-letter id; ids are whole numbers.");
         }
-    }
-
-    private static String token(long afterId) {
-        return Base64.getUrlEncoder().withoutPadding()
-                .encodeToString(("{\"after\":" + afterId + "}").getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static long readToken(String token) {
-        try {
-            var node = JsonInput.MAPPER.readTree(Base64.getUrlDecoder().decode(token));
-            if (node != null && node.path("after").canConvertToLong()) {
-                return node.get("after").asLong();
-            }
-        } catch (Exception ignored) {
-            // answered below
-        }
-        throw ProblemException.badRequest("'pageToken' is malformed; use the nextPageToken of a previous answer.");
     }
 
     private static String shown(String value) {

@@ -11,7 +11,7 @@ const SCOPES = [
 export async function keysPage(main, ctx) {
   document.title = 'API keys · ProfileHub console';
   // Read first: a key that may not manage keys sees the refusal, not a form it cannot use.
-  const { data: keys } = await get('/admin/api-keys');
+  const keys = await activeKeys();
   const name = h('input', { id: 'key-name', name: 'name', required: true, maxlength: 200, autocomplete: 'off' });
   const boxes = SCOPES.map(([scope, help], i) => h('p', { class: 'check' },
     h('input', { type: 'checkbox', id: 'scope-' + i, name: 'scope', value: scope }),
@@ -48,8 +48,18 @@ export async function keysPage(main, ctx) {
 }
 
 async function list(section) {
-  const { data } = await get('/admin/api-keys');
-  show(section, data);
+  show(section, await activeKeys());
+}
+
+// Every active key, page after page: a workspace has few, and a key missing from the list could not be revoked here.
+async function activeKeys() {
+  const keys = [];
+  for (let url = '/admin/api-keys?limit=100'; url; ) {
+    const page = await get(url);
+    keys.push(...page.data);
+    url = page.meta.nextPageUrl;
+  }
+  return keys;
 }
 
 function show(section, data) {

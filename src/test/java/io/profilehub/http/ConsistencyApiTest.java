@@ -12,8 +12,10 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
@@ -22,6 +24,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static io.profilehub.support.ProblemAssertions.assertProblem;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -107,6 +110,31 @@ class ConsistencyApiTest extends ServiceTest {
 
         assertShape(api().get("/sync/dead-letters?limit=5").json(), "/sync/dead-letters?", false);
         assertShape(api().get("/identify?email=page0@example.com&limit=5").json(), "/identify?", false);
+    }
+
+    @Test
+    void apiKeysPageLikeEveryOtherListing() {
+        Set<String> issued = new HashSet<>();
+        for (int i = 0; i < 3; i++) {
+            issued.add(api().post("/admin/api-keys", "{\"name\":\"page" + i + "\",\"scopes\":[\"profiles:read\"]}")
+                    .json().path("id").asText());
+        }
+        Set<String> listed = new HashSet<>();
+        String url = "/admin/api-keys?limit=2";
+        int pages = 0;
+        while (url != null) {
+            JsonNode page = api().get(url).json();
+            JsonNode next = page.path("meta").path("nextPageUrl");
+            assertShape(page, "/admin/api-keys?", next.isTextual());
+            assertTrue(page.path("data").size() <= 2, page.toString());
+            page.path("data").forEach(k -> assertTrue(listed.add(k.path("id").asText()), "listed twice: " + k));
+            url = next.isTextual() ? next.asText() : null;
+            pages++;
+        }
+        assertTrue(pages >= 2, "the bootstrap key and three more make at least two pages of two");
+        assertTrue(listed.containsAll(issued), "every key is on some page: " + listed);
+        assertProblem(api().get("/admin/api-keys?limit=0"), 400, "limit");
+        assertProblem(api().get("/admin/api-keys?pageToken=%21%21"), 400, "pageToken");
     }
 
     private static void assertShape(JsonNode page, String path, boolean more) {
