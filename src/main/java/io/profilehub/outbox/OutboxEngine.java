@@ -25,6 +25,7 @@ import java.util.Map;
 @Requires(property = "profilehub.outbox.enabled", notEquals = "false")
 public class OutboxEngine {
     private static final Logger LOG = LoggerFactory.getLogger(OutboxEngine.class);
+    private static final int PURGE_CHUNK = 10_000;
 
     private final Destinations destinations;
     private final ConnectorRegistry connectors;
@@ -94,8 +95,13 @@ public class OutboxEngine {
 
     @Scheduled(fixedDelay = "1h", initialDelay = "1m")
     void purgeDelivered() {
-        int purged = deps.tx().executeWrite(status ->
-                deps.repository().purge(status.getConnection(), deps.settings().retention()));
+        int purged = 0;
+        int chunk;
+        do {
+            chunk = deps.tx().executeWrite(status ->
+                    deps.repository().purge(status.getConnection(), deps.settings().retention(), PURGE_CHUNK));
+            purged += chunk;
+        } while (chunk == PURGE_CHUNK && !stopped);
         if (purged > 0) {
             LOG.info("Purged {} delivered outbox events older than {}", purged, deps.settings().retention());
         }

@@ -124,9 +124,14 @@ public class OutboxRepository {
              where lease_owner = ? and status = 'in_flight'
             """;
 
+    // In chunks, each its own transaction: one statement over a week of deliveries could outlast the sessions'
+    // statement_timeout (30 s) and then fail every hour, leaving the table to grow.
     private static final String PURGE = """
-            delete from outbox_events
-             where status in ('delivered', 'cancelled') and finished_at < now() - ? * interval '1 millisecond'
+            delete from outbox_events e
+             using (select workspace_id, id from outbox_events
+                     where status in ('delivered', 'cancelled') and finished_at < now() - ? * interval '1 millisecond'
+                     limit ?) old
+             where e.workspace_id = old.workspace_id and e.id = old.id
             """;
 
     private static final String BACKLOG = """
@@ -203,9 +208,11 @@ public class OutboxRepository {
         }
     }
 
-    public int purge(Connection c, Duration retention) throws SQLException {
+    /** Deletes at most {@code chunk} delivered or cancelled events older than {@code retention}. */
+    public int purge(Connection c, Duration retention, int chunk) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(PURGE)) {
             ps.setLong(1, retention.toMillis());
+            ps.setInt(2, chunk);
             return ps.executeUpdate();
         }
     }
