@@ -178,6 +178,8 @@ final class DestinationDispatcher {
         if (claimed.isEmpty()) {
             return 0;
         }
+        // A pause announced while this claim ran (stale state) is read now: its events are released, not sent.
+        refreshState();
         DeliveryPlan plan = DeliveryPlan.of(claimed);
         List<EventResult> results = new ArrayList<>();
         for (ClaimedEvent e : plan.superseded()) {

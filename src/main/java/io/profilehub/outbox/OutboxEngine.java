@@ -69,6 +69,7 @@ public class OutboxEngine {
             return;
         }
         signal.onLocal(this::wakeForEvents);
+        signal.onLocalStateChange(this::wake);
         listener = new OutboxListener(dataSource, this::wake, this::wakeAll);
         listener.start();
         dispatchers.values().forEach(DestinationDispatcher::start);

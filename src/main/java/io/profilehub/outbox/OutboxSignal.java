@@ -36,6 +36,7 @@ public class OutboxSignal {
     private final DataSource dataSource;
     private final Set<String> pending = ConcurrentHashMap.newKeySet();
     private volatile Consumer<String> local = destination -> { };
+    private volatile Consumer<String> localState = destination -> { };
     private volatile Thread notifier;
     private volatile boolean stopped;
 
@@ -47,6 +48,20 @@ public class OutboxSignal {
     /** The workers of this instance, woken directly. */
     void onLocal(Consumer<String> wake) {
         this.local = wake;
+    }
+
+    /** The workers of this instance, told that a destination's state (pause, resume) changed. */
+    void onLocalStateChange(Consumer<String> wake) {
+        this.localState = wake;
+    }
+
+    /**
+     * A destination was paused or resumed. Other instances hear it from the NOTIFY sent with the change; this
+     * instance's workers are told at once, so a request made right after the pause's answer cannot be delivered
+     * by a worker that has not yet heard of it.
+     */
+    public void stateChanged(String destination) {
+        localState.accept(destination);
     }
 
     /** A transaction that may have written events for any destination of this workspace has committed. */

@@ -70,6 +70,7 @@ public class SyncService {
             states.setPaused(status.getConnection(), name, paused, paused ? "paused by an operator" : null);
             return null;
         });
+        outboxSignal.stateChanged(name);
     }
 
     /** Puts dead letters back in the queue and wakes the destinations concerned. Returns how many. */
