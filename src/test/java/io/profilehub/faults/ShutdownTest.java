@@ -77,18 +77,7 @@ class ShutdownTest {
             }
             Awaits.until(Duration.ofSeconds(60), () -> vendor.getAllServeEvents().stream()
                     .anyMatch(e -> e.getRequest().getUrl().equals("/slow-embedded")));
-            long logged = Files.size(service.log());
-            long start = System.nanoTime();
-            service.process().destroy(); // SIGTERM
-            boolean exited = service.process().waitFor(10, TimeUnit.SECONDS);
-            long tookMillis = (System.nanoTime() - start) / 1_000_000;
-            System.out.println("FAULTS shutdown with the embedded database took " + tookMillis + " ms");
-            byte[] all = Files.readAllBytes(service.log());
-            String afterSignal = new String(all, (int) logged, all.length - (int) logged, StandardCharsets.UTF_8);
-            assertTrue(exited && tookMillis < 3000, "exit within 3 s, took " + tookMillis + " ms:\n" + afterSignal);
-            List<String> noisy = afterSignal.lines()
-                    .filter(l -> l.contains(" WARN ") || l.contains(" ERROR ") || l.contains("Exception")).toList();
-            assertEquals(List.of(), noisy, "a quiet shutdown:\n" + afterSignal);
+            stopQuicklyAndQuietly(service, "shutdown with the embedded database");
         } finally {
             try (var files = Files.walk(data)) {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
@@ -119,21 +108,24 @@ class ShutdownTest {
                     throw new IllegalStateException(e);
                 }
             });
-            long logged = Files.size(service.log());
-
-            long start = System.nanoTime();
-            service.process().destroy(); // SIGTERM
-            boolean exited = service.process().waitFor(10, TimeUnit.SECONDS);
-            long tookMillis = (System.nanoTime() - start) / 1_000_000;
-            System.out.println("FAULTS shutdown took " + tookMillis + " ms");
-
-            byte[] all = Files.readAllBytes(service.log());
-            String afterSignal = new String(all, (int) logged, all.length - (int) logged, StandardCharsets.UTF_8);
-            assertTrue(exited && tookMillis < 3000, "exit within 3 s, took " + tookMillis + " ms:\n" + afterSignal);
-            List<String> noisy = afterSignal.lines()
-                    .filter(l -> l.contains(" WARN ") || l.contains(" ERROR ") || l.contains("Exception")).toList();
-            assertEquals(List.of(), noisy, "a quiet shutdown:\n" + afterSignal);
+            stopQuicklyAndQuietly(service, "shutdown");
             assertEquals(java.util.Set.of(), audit.inFlightOf(instance), "claims released at shutdown");
         }
+    }
+
+    /** SIGTERM: the process exits within 3 s and logs no warning, error or exception after the signal. */
+    private static void stopQuicklyAndQuietly(ServiceProcess service, String label) throws Exception {
+        long logged = Files.size(service.log());
+        long start = System.nanoTime();
+        service.process().destroy(); // SIGTERM
+        boolean exited = service.process().waitFor(10, TimeUnit.SECONDS);
+        long tookMillis = (System.nanoTime() - start) / 1_000_000;
+        System.out.println("FAULTS " + label + " took " + tookMillis + " ms");
+        byte[] all = Files.readAllBytes(service.log());
+        String afterSignal = new String(all, (int) logged, all.length - (int) logged, StandardCharsets.UTF_8);
+        assertTrue(exited && tookMillis < 3000, "exit within 3 s, took " + tookMillis + " ms:\n" + afterSignal);
+        List<String> noisy = afterSignal.lines()
+                .filter(l -> l.contains(" WARN ") || l.contains(" ERROR ") || l.contains("Exception")).toList();
+        assertEquals(List.of(), noisy, "a quiet shutdown:\n" + afterSignal);
     }
 }

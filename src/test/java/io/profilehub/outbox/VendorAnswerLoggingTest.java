@@ -8,12 +8,12 @@ import ch.qos.logback.core.read.ListAppender;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import io.profilehub.support.ServiceTest;
+import io.profilehub.support.WebhookDestinations;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -51,17 +51,7 @@ class VendorAnswerLoggingTest extends ServiceTest {
                 .withBody("{\"error\":\"unauthorized\",\"received\":\"" + EMAIL + "\\n" + FORGED + "\"}")));
         vendor.stubFor(post(urlEqualTo("/flaky")).willReturn(aResponse().withStatus(503)
                 .withBody("busy with {{request.body}}\r\n" + FORGED).withTransformers("response-template")));
-        Map<String, String> p = new HashMap<>();
-        for (String name : List.of("text", "json", "flaky")) {
-            p.put("profilehub.destinations." + name + ".type", "webhook");
-            p.put("profilehub.destinations." + name + ".url", vendor.baseUrl() + "/" + name);
-            p.put("profilehub.destinations." + name + ".token", "log-secret");
-        }
-        p.put("profilehub.outbox.retry.initial-delay", "50ms");
-        p.put("profilehub.outbox.retry.jitter-min", "0ms");
-        p.put("profilehub.outbox.retry.jitter-max", "10ms");
-        p.put("profilehub.outbox.retry.max-attempts", "3");
-        return p;
+        return WebhookDestinations.retryingQuickly(vendor.baseUrl(), "log-secret", List.of("text", "json", "flaky"), 3);
     }
 
     @AfterAll

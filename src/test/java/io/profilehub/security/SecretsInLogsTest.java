@@ -10,12 +10,12 @@ import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import io.profilehub.outbox.Awaits;
 import io.profilehub.support.Api;
 import io.profilehub.support.ServiceTest;
+import io.profilehub.support.WebhookDestinations;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -48,17 +48,7 @@ class SecretsInLogsTest extends ServiceTest {
         vendor.stubFor(post(urlEqualTo("/flaky")).willReturn(aResponse().withStatus(500).withBody("{\"token\":\"" + VENDOR_TOKEN + "\"}")));
         vendor.stubFor(post(urlEqualTo("/locked")).willReturn(aResponse().withStatus(401).withBody("bad token " + VENDOR_TOKEN)));
         vendor.stubFor(post(urlEqualTo("/refuses")).willReturn(aResponse().withStatus(400).withBody("refused " + VENDOR_TOKEN)));
-        Map<String, String> p = new HashMap<>();
-        for (String name : List.of("flaky", "locked", "refuses")) {
-            p.put("profilehub.destinations." + name + ".type", "webhook");
-            p.put("profilehub.destinations." + name + ".url", vendor.baseUrl() + "/" + name);
-            p.put("profilehub.destinations." + name + ".token", VENDOR_TOKEN);
-        }
-        p.put("profilehub.outbox.retry.initial-delay", "50ms");
-        p.put("profilehub.outbox.retry.jitter-min", "0ms");
-        p.put("profilehub.outbox.retry.jitter-max", "10ms");
-        p.put("profilehub.outbox.retry.max-attempts", "3");
-        return p;
+        return WebhookDestinations.retryingQuickly(vendor.baseUrl(), VENDOR_TOKEN, List.of("flaky", "locked", "refuses"), 3);
     }
 
     @AfterAll
