@@ -25,9 +25,8 @@ public class ErasureRepository {
             """;
 
     /*
-     * Deletes the profile, its key values and its id for good; cancels and scrubs its queued upserts (in-flight
-     * ones finish first, and the erasure queues behind them); scrubs the payloads and vendor answers of its past
-     * events; records the erasure; and queues one erasure event per destination.
+     * Deletes the profile, its key values and its id for good; records the erasure with one row per destination,
+     * and the suppression hashes asked for. The caller scrubs the person's changes and appends the erasure events.
      */
     private static final String ERASE = """
             with gone as (
@@ -37,19 +36,6 @@ public class ErasureRepository {
                  where k.workspace_id = g.workspace_id and k.profile_id = g.id
             ), retired as (
                 insert into retired_profile_ids (workspace_id, id) select workspace_id, id from gone
-            ), cancelled as (
-                update outbox_events o
-                   set status = 'cancelled', finished_at = now(), payload = '{"scrubbed":true}'::jsonb,
-                       last_error = 'cancelled: the user was erased'
-                  from gone g
-                 where o.workspace_id = g.workspace_id and o.profile_id = g.id and o.kind = 'upsert'
-                   and o.status = 'pending'
-            ), scrubbed as (
-                update outbox_events o
-                   set payload = '{"scrubbed":true}'::jsonb, last_error = null
-                  from gone g
-                 where o.workspace_id = g.workspace_id and o.profile_id = g.id and o.kind = 'upsert'
-                   and o.status in ('delivered', 'dead', 'cancelled')
             ), record as (
                 insert into erasures (workspace_id, user_id, suppressed, status, completed_at)
                 select workspace_id, id, ?,
@@ -59,11 +45,6 @@ public class ErasureRepository {
             ), per_destination as (
                 insert into erasure_destinations (workspace_id, user_id, destination)
                 select g.workspace_id, g.id, d.name from gone g cross join unnest(?::text[]) as d(name)
-            ), events as (
-                insert into outbox_events (workspace_id, destination, profile_id, kind, profile_version, payload)
-                select g.workspace_id, d.name, g.id, 'delete', g.version + 1,
-                       d.payload::jsonb || jsonb_build_object('version', g.version + 1, 'occurredAt', clock_timestamp())
-                  from gone g cross join unnest(?::text[], ?::text[]) as d(name, payload)
             ), suppressed as (
                 insert into suppressions (workspace_id, hash, key_name)
                 select g.workspace_id, s.hash, s.key_name from gone g cross join unnest(?::text[], ?::text[]) as s(hash, key_name)
@@ -115,10 +96,8 @@ public class ErasureRepository {
             ps.setArray(4, c.createArrayOf("text", names));
             ps.setArray(5, c.createArrayOf("text", names));
             ps.setArray(6, c.createArrayOf("text", names));
-            ps.setArray(7, c.createArrayOf("text", names));
-            ps.setArray(8, c.createArrayOf("text", erasure.payloads().toArray()));
-            ps.setArray(9, c.createArrayOf("text", erasure.hashes().toArray()));
-            ps.setArray(10, c.createArrayOf("text", erasure.hashKeys().toArray()));
+            ps.setArray(7, c.createArrayOf("text", erasure.hashes().toArray()));
+            ps.setArray(8, c.createArrayOf("text", erasure.hashKeys().toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getLong(1) > 0;

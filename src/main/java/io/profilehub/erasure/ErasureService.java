@@ -11,7 +11,10 @@ import io.profilehub.outbox.OutboxSignal;
 import io.profilehub.outbox.SealedFields;
 import io.profilehub.profile.IdentityKey;
 import io.profilehub.profile.IdentityKeys;
+import io.profilehub.outbox.ChangeLogWriter;
 import jakarta.inject.Singleton;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -35,11 +38,13 @@ public class ErasureService {
     private final Suppressions suppressions;
     private final OutboxSignal outboxSignal;
     private final IdempotencyStore idempotency;
+    private final ChangeLogWriter changeLog;
 
     public ErasureService(TransactionOperations<Connection> tx, ErasureRepository repository,
                           Destinations destinations, ConnectorRegistry connectors, SealedFields sealer,
                           IdentityKeys identityKeys, Suppressions suppressions, OutboxSignal outboxSignal,
-                          IdempotencyStore idempotency) {
+                          IdempotencyStore idempotency, ChangeLogWriter changeLog) {
+        this.changeLog = changeLog;
         this.idempotency = idempotency;
         this.outboxSignal = outboxSignal;
         this.tx = tx;
@@ -57,8 +62,16 @@ public class ErasureService {
             Connection c = status.getConnection();
             Optional<ErasureRepository.Target> target = repository.lock(c, workspaceId, userId);
             if (target.isPresent()) {
-                repository.erase(c, workspaceId, userId, plan(workspaceId, userId, target.get(), suppress));
+                ErasureRepository.Erasure erasure = plan(workspaceId, userId, target.get(), suppress);
+                repository.erase(c, workspaceId, userId, erasure);
                 idempotency.scrub(c, workspaceId, userId);
+                changeLog.scrub(c, workspaceId, userId);
+                List<ChangeLogWriter.Change> events = new ArrayList<>();
+                for (int i = 0; i < erasure.destinations().size(); i++) {
+                    events.add(new ChangeLogWriter.Change(workspaceId, userId, target.get().version() + 1,
+                            "delete", erasure.payloads().get(i), erasure.destinations().get(i)));
+                }
+                changeLog.append(c, events);
             }
             return record(c, workspaceId, userId);
         });
@@ -78,7 +91,9 @@ public class ErasureService {
         List<String> payloads = new ArrayList<>();
         for (String name : names) {
             ObjectNode event = JsonInput.MAPPER.createObjectNode()
-                    .put("type", "profile.erase").put("profileId", userId).put("workspaceId", workspaceId);
+                    .put("type", "profile.erase").put("profileId", userId).put("workspaceId", workspaceId)
+                    .put("version", target.version() + 1)
+                    .put("occurredAt", OffsetDateTime.now(ZoneOffset.UTC).toString());
             Map<String, String> locator = connectors.get(name).map(conn -> locator(conn, userId, identifiers))
                     .orElse(Map.of());
             if (!locator.isEmpty()) {

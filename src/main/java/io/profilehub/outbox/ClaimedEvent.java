@@ -2,7 +2,17 @@ package io.profilehub.outbox;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-/** An outbox row a worker holds under its lease. */
+import java.time.Instant;
+
+/**
+ * A change of the log as one destination's worker holds it: {@code id} is its log id, ({@code lane}, {@code seq})
+ * its place in its lane, {@code attempts} the failed attempts already made with it (a parked profile's).
+ */
 public record ClaimedEvent(String workspaceId, long id, String profileId, String kind, ObjectNode payload,
-                           int attempts, java.time.Instant createdAt) {
+                           int attempts, Instant createdAt, int lane, long seq, Long version) {
+
+    /** An upsert that erasure emptied: nothing of it may reach a vendor. */
+    boolean scrubbed() {
+        return payload.has("scrubbed");
+    }
 }

@@ -27,12 +27,12 @@ public class DeliveryMetrics {
                 .increment(events);
     }
 
-    private final Map<String, OutboxRepository.Backlog> backlog = new ConcurrentHashMap<>();
+    private final Map<String, DeliveryRepository.Backlog> backlog = new ConcurrentHashMap<>();
 
     /** Publishes the latest backlog reading; gauges are registered once per destination. */
-    public void backlog(Iterable<String> destinations, Map<String, OutboxRepository.Backlog> reading) {
+    public void backlog(Iterable<String> destinations, Map<String, DeliveryRepository.Backlog> reading) {
         for (String destination : destinations) {
-            OutboxRepository.Backlog value = reading.getOrDefault(destination, new OutboxRepository.Backlog(0, 0));
+            DeliveryRepository.Backlog value = reading.getOrDefault(destination, new DeliveryRepository.Backlog(0, 0));
             if (backlog.put(destination, value) == null) {
                 io.micrometer.core.instrument.Gauge.builder("profilehub.outbox.pending",
                                 () -> backlog.get(destination).pending())

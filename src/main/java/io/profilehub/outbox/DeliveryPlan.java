@@ -33,7 +33,7 @@ public record DeliveryPlan(List<Planned> deliveries, List<ClaimedEvent> supersed
         List<ClaimedEvent> superseded = new ArrayList<>();
         List<ClaimedEvent> deferred = new ArrayList<>();
         for (List<ClaimedEvent> events : byProfile.values()) {
-            events.sort((a, b) -> Long.compare(a.id(), b.id()));
+            events.sort((a, b) -> Long.compare(a.seq(), b.seq()));
             int lastDelete = -1;
             for (int i = 0; i < events.size(); i++) {
                 if (!Delivery.UPSERT.equals(events.get(i).kind())) {

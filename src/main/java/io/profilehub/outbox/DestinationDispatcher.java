@@ -1,9 +1,11 @@
 package io.profilehub.outbox;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
-import io.micronaut.transaction.TransactionOperations;
 import io.profilehub.destination.Connector;
 import io.profilehub.destination.Delivery;
 import io.profilehub.destination.DestinationSettings;
@@ -12,7 +14,6 @@ import io.profilehub.destination.VendorHttp;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -20,21 +21,31 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The delivery workers of one destination: {@code concurrency} threads that claim, send and settle. Each destination
- * has its own threads, so a slow, failing or paused vendor never holds up the others.
+ * The delivery workers of one destination: {@code concurrency} threads, each of which leases a few lanes of the
+ * change log, reads their next changes, sends them and settles the round in one transaction. Each destination has
+ * its own threads, so a slow, failing or paused vendor never holds up the others.
  */
 final class DestinationDispatcher {
     private static final Logger LOG = LoggerFactory.getLogger(DestinationDispatcher.class);
     /* How connectors mark what they refused to send (README: a detail starting "not sent:"). */
     private static final String NOT_SENT = "not sent:";
+    /** Lanes of the log (db/V18). */
+    static final int LANES = 64;
+    /* A paused destination reads its state this often even without a notification (one read, no claims). */
+    private static final Duration PAUSED_RECHECK = Duration.ofSeconds(30);
+    /* Workers other than the first wait this long without a signal; the first one polls. */
+    private static final Duration IDLE_WAIT = Duration.ofSeconds(60);
 
     private final DestinationSettings settings;
     private final Connector connector;
     private final OutboxCollaborators deps;
     private final String instanceId;
     private final RateLimiter rateLimiter;
+    private final CircuitBreaker breaker;
     private final Wakeup wakeup = new Wakeup();
     private final List<Thread> threads = new ArrayList<>();
     private final List<String> owners = new ArrayList<>();
@@ -42,28 +53,54 @@ final class DestinationDispatcher {
     private volatile boolean paused;
     private volatile boolean stateStale = true;
     /* Changes around a pause this dispatcher makes, so a state read that overlaps it cannot undo it. */
-    private final java.util.concurrent.atomic.AtomicLong pauseGeneration = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong pauseGeneration = new AtomicLong();
     private volatile long stateReadAt;
+    /* When the earliest profile this instance parked becomes due (System.nanoTime), so the poller wakes for it. */
+    private final AtomicLong nextDueNanos = new AtomicLong(Long.MAX_VALUE);
 
-    DestinationDispatcher(DestinationSettings settings, Connector connector, OutboxCollaborators deps, String instanceId) {
+    DestinationDispatcher(DestinationSettings settings, Connector connector, OutboxCollaborators deps,
+                          String instanceId) {
         this.settings = settings;
         this.connector = connector;
         this.deps = deps;
         this.instanceId = instanceId;
         this.rateLimiter = settings.rateLimit() == null ? null : rateLimiter(settings);
+        this.breaker = breaker(settings, deps.settings());
     }
 
     private static RateLimiter rateLimiter(DestinationSettings settings) {
         double perSecond = settings.rateLimit();
-        // Fractional rates become one request per longer period (0.5/s = 1 every 2 s).
-        int permits = (int) Math.max(1, Math.floor(perSecond));
-        Duration period = Duration.ofNanos((long) (1_000_000_000L * permits / perSecond));
+        int permits = (int) Math.max(1, Math.round(perSecond));
+        Duration period = Duration.ofNanos((long) (permits / perSecond * 1_000_000_000L));
         return RateLimiter.of("destination-" + settings.name(), RateLimiterConfig.custom()
                 .limitForPeriod(permits).limitRefreshPeriod(period).timeoutDuration(Duration.ofMinutes(5)).build());
     }
 
+    /*
+     * A vendor that fails (5xx, timeouts, 429) for nearly every request is down for everybody: the breaker opens
+     * and the destination stops reading its lanes, so a vendor outage costs no rows per waiting change. It tries
+     * one request again after the retry delay, doubling while it keeps failing. Failures of single profiles among
+     * successes never reach the threshold; those profiles are parked and the lanes move on.
+     */
+    private static CircuitBreaker breaker(DestinationSettings settings, OutboxSettings outbox) {
+        OutboxSettings.Retry retry = outbox.retry();
+        return CircuitBreaker.of("destination-" + settings.name(), CircuitBreakerConfig.custom()
+                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                .slidingWindowSize(20)
+                .minimumNumberOfCalls(outbox.breakerMinimumCalls())
+                .failureRateThreshold(90)
+                .permittedNumberOfCallsInHalfOpenState(1)
+                .waitIntervalFunctionInOpenState(IntervalFunction.ofExponentialBackoff(retry.initialDelay(),
+                        retry.multiplier(), retry.maxDelay()))
+                .build());
+    }
+
     String name() {
         return settings.name();
+    }
+
+    CircuitBreaker.State breakerState() {
+        return breaker.getState();
     }
 
     void start() {
@@ -71,28 +108,29 @@ final class DestinationDispatcher {
         for (int slot = 0; slot < settings.concurrency(); slot++) {
             String owner = instanceId + ":" + settings.name() + ":" + slot;
             owners.add(owner);
-            Thread thread = new Thread(() -> loop(owner), "outbox-" + settings.name() + "-" + slot);
+            boolean poller = slot == 0;
+            Thread thread = new Thread(() -> loop(owner, poller), "outbox-" + settings.name() + "-" + slot);
             thread.setDaemon(true);
             threads.add(thread);
             thread.start();
         }
     }
 
-    /** New events or a state change (pause, resume) were announced for this destination. */
+    /** A state change (pause, resume) or a reconnect was announced: every worker looks. */
     void wake() {
         stateStale = true;
-        wakeup.signal();
+        wakeup.signalAll();
     }
 
-    /** This instance committed new events: no state to re-read. */
+    /** New changes for this destination committed: one worker looks. */
     void wakeForEvents() {
         wakeup.signal();
     }
 
-    /** Stops claiming; in-flight requests finish, and whatever is still held is released for others. */
+    /** Stops claiming; in-flight requests finish, and whatever is still leased is released for others. */
     void stop(Duration grace) {
         running = false;
-        wakeup.signal();
+        wakeup.signalAll();
         long deadline = System.nanoTime() + grace.toNanos();
         for (Thread thread : threads) {
             try {
@@ -113,33 +151,45 @@ final class DestinationDispatcher {
         try {
             deps.tx().executeWrite(status -> {
                 for (String owner : owners) {
-                    deps.repository().releaseOwner(status.getConnection(), owner);
+                    deps.deliveries().releaseOwner(status.getConnection(), owner);
                 }
                 return null;
             });
         } catch (RuntimeException e) {
-            LOG.warn("Destination {}: could not release claimed events at shutdown ({}); their leases will expire",
-                    settings.name(), e.getMessage());
+            LOG.warn("Destination {}: could not release its lanes at shutdown ({}); their leases will expire",
+                    settings.name(), e.getClass().getName());
         }
     }
 
-    private void loop(String owner) {
+    private void loop(String owner, boolean poller) {
         while (running) {
             try {
                 refreshState();
                 if (paused) {
-                    wakeup.await(deps.settings().pollInterval());
+                    wakeup.await(PAUSED_RECHECK);
                     continue;
                 }
-                if (runOnce(owner) == 0) {
-                    wakeup.await(deps.settings().pollInterval());
+                if (!breaker.tryAcquirePermission()) {
+                    wakeup.await(Duration.ofMillis(50)); // no database work while the vendor is down
+                    continue;
+                }
+                Round round = runOnce(owner);
+                if (round.more()) {
+                    wakeup.signal(); // more than one round of work: another worker helps
+                    continue;
+                }
+                if (round.changes() > 0) {
+                    continue;
+                }
+                if (wakeup.await(poller ? nextPoll() : IDLE_WAIT) && !deps.settings().linger().isZero()) {
+                    Thread.sleep(deps.settings().linger().toMillis()); // let a burst of commits share one round
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             } catch (RuntimeException e) {
                 if (!running) {
-                    return; // stopping: what this round held is released by stop()
+                    return; // stopping: what this round leased is released by stop()
                 }
                 LOG.warn("Destination {}: delivery round failed: {}", settings.name(), failure(e));
                 try {
@@ -152,86 +202,136 @@ final class DestinationDispatcher {
         }
     }
 
+    /** The poller looks every poll interval (other instances' parked profiles, expired leases), or sooner. */
+    private Duration nextPoll() {
+        long untilDue = nextDueNanos.get() - System.nanoTime();
+        long poll = deps.settings().pollInterval().toNanos();
+        return Duration.ofNanos(Math.max(1_000_000, Math.min(poll, untilDue)));
+    }
+
     private void refreshState() {
         long now = System.nanoTime();
-        if (!stateStale && now - stateReadAt < deps.settings().pollInterval().toNanos()) {
+        long interval = paused ? PAUSED_RECHECK.toNanos() : deps.settings().stateInterval().toNanos();
+        if (!stateStale && now - stateReadAt < interval) {
             return;
         }
         long generation = pauseGeneration.get();
+        stateStale = false;
         DestinationStateRepository.State state = deps.tx().executeRead(status ->
                 deps.states().read(status.getConnection(), settings.name()));
         if (pauseGeneration.get() != generation) {
+            stateStale = true;
             return; // a worker paused meanwhile; read again on the next round
         }
         paused = state.paused();
         stateReadAt = now;
-        stateStale = false;
     }
 
-    /** One claim: send what it holds, settle it in one statement. Returns how many events it claimed. */
-    int runOnce(String owner) throws InterruptedException {
-        int heads = Math.max(connector.maxBatchSize(), deps.settings().batchSize());
-        Duration lease = deps.settings().lease();
-        Instant leaseEnds = Instant.now().plus(lease);
-        List<ClaimedEvent> claimed = deps.tx().executeWrite(status -> deps.repository().claim(status.getConnection(),
-                settings.name(), heads, heads * 2, lease, owner));
-        if (claimed.isEmpty()) {
-            return 0;
+    /** What one round did: how many changes it read, and whether more work is likely waiting. */
+    record Round(int changes, boolean more) {
+        static final Round NONE = new Round(0, false);
+    }
+
+    /** One round: lease lanes, read their changes, send, settle everything in one transaction. */
+    Round runOnce(String owner) throws InterruptedException {
+        boolean trial = breaker.getState() == CircuitBreaker.State.HALF_OPEN;
+        int batch = Math.max(connector.maxBatchSize(), deps.settings().batchSize());
+        // Always the same window per lane: a worker that takes over a crashed one's lanes reads at least what that one
+        // may have sent, so no profile gets an older version after a newer one. A trial sends one request only.
+        int perLane = batch;
+        int lanes = trial ? 1 : Math.max(1, LANES / Math.max(1, settings.concurrency()));
+        Duration leaseFor = deps.settings().lease();
+        Instant leaseEnds = Instant.now().plus(leaseFor);
+        RoundInput input = deps.tx().executeWrite(status -> RoundInput.read(status.getConnection(),
+                deps.deliveries(), settings, leaseFor, owner, lanes, perLane, trial ? 1 : batch));
+        if (input.leases().isEmpty()) {
+            breaker.releasePermission();
+            return Round.NONE;
         }
-        // A pause announced while this claim ran (stale state) is read now: its events are released, not sent.
+        // A pause announced while this round leased (stale state) is read now: nothing is sent, all is kept.
         refreshState();
-        DeliveryPlan plan = DeliveryPlan.of(claimed);
-        List<EventResult> results = new ArrayList<>();
-        for (ClaimedEvent e : plan.superseded()) {
-            results.add(new EventResult(e.workspaceId(), e.id(), EventResult.CANCELLED, false, null, null,
-                    "superseded by a later delete of the profile", null));
-        }
-        for (ClaimedEvent e : plan.deferred()) {
-            results.add(release(e, null));
-        }
+        DeliveryPlan plan = DeliveryPlan.of(input.events());
+        Map<String, Outcome> outcomes = new HashMap<>();
         Map<String, String> errorByWorkspace = new LinkedHashMap<>();
-        int batch = Math.max(1, connector.maxBatchSize());
+        int size = Math.max(1, connector.maxBatchSize());
         List<DeliveryPlan.Planned> deliveries = plan.deliveries();
-        for (int from = 0; from < deliveries.size(); from += batch) {
-            List<DeliveryPlan.Planned> chunk = deliveries.subList(from, Math.min(deliveries.size(), from + batch));
+        boolean permitted = true; // the loop's permission covers the first request
+        for (int from = 0; from < deliveries.size(); from += size) {
+            List<DeliveryPlan.Planned> chunk = deliveries.subList(from, Math.min(deliveries.size(), from + size));
             // The first request always fits (start-up checks lease > timeout); later ones only while the lease lasts.
             boolean leaseTooShort = from > 0 && Instant.now().plus(settings.timeout()).plusSeconds(1).isAfter(leaseEnds);
-            if (!running || paused || leaseTooShort) {
-                chunk.forEach(p -> p.events().forEach(e -> results.add(release(e, null))));
-                continue;
+            if (!running || paused || leaseTooShort || !(permitted || breaker.tryAcquirePermission())) {
+                break; // what is left is parked, due at once: nothing is lost and nothing goes twice
             }
+            permitted = false;
             if (rateLimiter != null) {
                 RateLimiter.waitForPermission(rateLimiter);
             }
-            List<Outcome> outcomes = send(chunk.stream().map(p -> unsealed(p.delivery())).toList());
+            long started = System.nanoTime();
+            List<Outcome> answers = send(chunk.stream().map(p -> unsealed(p.delivery())).toList());
+            record(answers, System.nanoTime() - started);
             for (int i = 0; i < chunk.size(); i++) {
-                Outcome outcome = outcomes.get(i);
-                List<EventResult> settled = settle(chunk.get(i), outcome);
-                results.addAll(settled);
+                Outcome outcome = answers.get(i);
+                DeliveryPlan.Planned planned = chunk.get(i);
+                outcomes.put(RoundInput.key(planned.head()), outcome);
                 if (outcome.kind() != Outcome.Kind.DELIVERED) {
-                    errorByWorkspace.put(chunk.get(i).head().workspaceId(),
-                            category(outcome, settled.get(0).status()));
+                    errorByWorkspace.put(planned.head().workspaceId(), category(outcome, settledAs(planned, outcome)));
                 }
                 if (outcome.kind() == Outcome.Kind.PAUSE && !paused) {
                     pause(outcome);
                 }
             }
         }
-        Map<Long, ClaimedEvent> byId = new HashMap<>();
-        claimed.forEach(e -> byId.put(e.id(), e));
-        var tallies = DeliveryMinutes.tally(results, byId, Instant.now());
-        deps.tx().executeWrite(status -> {
-            int settled = deps.repository().settle(status.getConnection(), results, owner);
-            deps.minutes().add(status.getConnection(), settings.name(), owner, tallies);
-            return settled;
-        });
-        if (!errorByWorkspace.isEmpty()) {
-            deps.tx().executeWrite(status -> {
-                deps.states().setLastErrors(status.getConnection(), settings.name(), errorByWorkspace);
-                return null;
-            });
+        if (permitted) {
+            breaker.releasePermission(); // nothing was sent
         }
-        return claimed.size();
+        RoundSettlement settlement = RoundSettlement.of(input, plan, outcomes, deps.retry(), Instant.now(),
+                DestinationDispatcher::sent);
+        settlement.count(deps.metrics(), settings.name());
+        var tallies = DeliveryMinutes.tally(settlement.results(), input.byId(), Instant.now());
+        deps.tx().executeWrite(status -> {
+            settlement.write(status.getConnection(), deps.deliveries(), settings.name(), owner);
+            deps.minutes().add(status.getConnection(), settings.name(), owner, tallies);
+            if (!errorByWorkspace.isEmpty()) {
+                deps.states().setLastErrors(status.getConnection(), settings.name(), errorByWorkspace);
+            }
+            return null;
+        });
+        settlement.earliestPark().ifPresent(due -> {
+            long at = System.nanoTime() + Math.max(0, Duration.between(Instant.now(), due).toNanos());
+            nextDueNanos.accumulateAndGet(at, Math::min);
+        });
+        if (nextDueNanos.get() <= System.nanoTime()) {
+            nextDueNanos.set(Long.MAX_VALUE); // this round took what was due; the next poll finds the rest
+        }
+        return new Round(input.events().size(), input.more());
+    }
+
+    /** What a settled outcome becomes, for the workspace's last-error line. */
+    private String settledAs(DeliveryPlan.Planned planned, Outcome outcome) {
+        return switch (outcome.kind()) {
+            case DELIVERED -> EventResult.DELIVERED;
+            case DEAD -> EventResult.DEAD;
+            case PAUSE -> EventResult.PENDING;
+            case RETRY -> deps.retry().exhausted(planned.head().attempts() + 1) ? EventResult.DEAD : EventResult.PENDING;
+        };
+    }
+
+    /** Tells the breaker how the vendor answered one request: failed when nothing in it got through. */
+    private void record(List<Outcome> answers, long nanos) {
+        boolean failed = answers.stream().allMatch(o -> o.kind() == Outcome.Kind.RETRY);
+        if (failed) {
+            breaker.onError(nanos, TimeUnit.NANOSECONDS, new VendorUnavailable());
+        } else {
+            breaker.onSuccess(nanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** The breaker's record of a request the vendor did not take (no stack: it is only counted). */
+    static final class VendorUnavailable extends RuntimeException {
+        VendorUnavailable() {
+            super("vendor did not take the request", null, false, false);
+        }
     }
 
     /**
@@ -263,50 +363,12 @@ final class DestinationDispatcher {
         return split;
     }
 
-    private List<EventResult> settle(DeliveryPlan.Planned planned, Outcome outcome) {
-        List<EventResult> results = new ArrayList<>();
-        Instant now = Instant.now();
-        boolean sent = sent(outcome);
-        switch (outcome.kind()) {
-            case DELIVERED -> {
-                deps.metrics().outcome(settings.name(), "delivered", planned.events().size());
-                deps.metrics().latency(settings.name(), Duration.between(planned.head().createdAt(), now));
-                planned.events().forEach(e -> results.add(new EventResult(e.workspaceId(), e.id(),
-                        EventResult.DELIVERED, sent, null, outcome.status(), outcome.detail(), outcome.result())));
-            }
-            case DEAD -> {
-                deps.metrics().outcome(settings.name(), "dead", planned.events().size());
-                planned.events().forEach(e -> results.add(new EventResult(e.workspaceId(), e.id(), EventResult.DEAD,
-                        sent, null, outcome.status(), outcome.detail(), null)));
-            }
-            case RETRY -> {
-                int failed = planned.head().attempts() + 1;
-                if (deps.retry().exhausted(failed)) {
-                    deps.metrics().outcome(settings.name(), "dead", planned.events().size());
-                    String detail = "gave up after " + failed + " attempts; last answer: " + outcome.detail();
-                    planned.events().forEach(e -> results.add(new EventResult(e.workspaceId(), e.id(),
-                            EventResult.DEAD, true, null, outcome.status(), detail, null)));
-                } else {
-                    deps.metrics().outcome(settings.name(), "retry", planned.events().size());
-                    Instant next = now.plus(deps.retry().delay(failed, outcome.retryAfter()));
-                    planned.events().forEach(e -> results.add(new EventResult(e.workspaceId(), e.id(),
-                            EventResult.PENDING, true, next, outcome.status(), outcome.detail(), null)));
-                }
-            }
-            case PAUSE -> {
-                deps.metrics().outcome(settings.name(), "paused", planned.events().size());
-                planned.events().forEach(e -> results.add(release(e, outcome)));
-            }
-        }
-        return results;
-    }
-
     /**
      * Whether this outcome came from a request, which counts as an attempt: the one that delivered an event or
      * dead-lettered it counts like the failed ones before it. A connector that settled an event without sending it
      * (nothing changed for this vendor, nothing to erase, "not sent:") made none.
      */
-    private static boolean sent(Outcome outcome) {
+    static boolean sent(Outcome outcome) {
         if (outcome.detail() != null && outcome.detail().startsWith(NOT_SENT)) {
             return false;
         }
@@ -322,11 +384,6 @@ final class DestinationDispatcher {
         ObjectNode locator = event.putObject("locator");
         deps.sealer().unseal(event.remove("sealed").asText()).forEach(locator::put);
         return new Delivery(delivery.workspaceId(), delivery.profileId(), delivery.kind(), event);
-    }
-
-    private static EventResult release(ClaimedEvent e, Outcome outcome) {
-        return new EventResult(e.workspaceId(), e.id(), EventResult.PENDING, false, null,
-                outcome == null ? null : outcome.status(), outcome == null ? null : outcome.detail(), null);
     }
 
     private void pause(Outcome outcome) {
@@ -346,7 +403,7 @@ final class DestinationDispatcher {
 
     /**
      * What a workspace is shown of its last failure at this destination: the kind of failure, never the vendor's
-     * words, which may echo a profile (they stay on the event, in the dead letter and the profile's sync state).
+     * words, which may echo a profile (they stay in the dead letter and the profile's sync state).
      */
     static String category(Outcome outcome, String settledAs) {
         String next = switch (settledAs) {

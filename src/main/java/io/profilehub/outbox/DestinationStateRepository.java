@@ -44,7 +44,8 @@ public class DestinationStateRepository {
             select destination, workspace_id, last_error, last_error_at from destination_workspace_state
              where ?::text is null or workspace_id = ?::text
             """;
-    private static final String NOTIFY = "select pg_notify('profilehub_outbox', ?)";
+    /* "state:" tells listeners to re-read the state (every worker wakes); a bare name only announces changes. */
+    private static final String NOTIFY = "select pg_notify('profilehub_outbox', 'state:' || ?)";
 
     public Map<String, State> readAll(Connection c) throws SQLException {
         Map<String, State> states = new HashMap<>();

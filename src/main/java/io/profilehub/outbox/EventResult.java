@@ -3,9 +3,8 @@ package io.profilehub.outbox;
 import java.time.Instant;
 
 /**
- * The new state of one claimed event: delivered, pending again (retry or release), dead or cancelled.
- * {@code attempted}: this claim sent it, which adds one to its attempts (a pending event's attempts are the failed
- * ones, counted towards max-attempts; a delivered or dead one's include the last).
+ * What one round did with one change: delivered, pending again (retry or not sent), dead or cancelled.
+ * {@code attempted}: this round sent it (the request counts as an attempt, successful or not).
  */
 public record EventResult(String workspaceId, long id, String status, boolean attempted, Instant availableAt,
                           Integer httpStatus, String error, String result) {

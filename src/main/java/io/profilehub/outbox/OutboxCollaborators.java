@@ -7,7 +7,7 @@ import java.sql.Connection;
 
 /** What every dispatcher needs, bundled so a dispatcher's constructor stays short. */
 @Singleton
-record OutboxCollaborators(TransactionOperations<Connection> tx, OutboxRepository repository,
+record OutboxCollaborators(TransactionOperations<Connection> tx, DeliveryRepository deliveries,
                            DestinationStateRepository states, RetryPolicy retry, OutboxSettings settings,
                            DeliveryMetrics metrics, SealedFields sealer,
                            DeliveryMinutes minutes) {

@@ -20,12 +20,14 @@ import javax.sql.DataSource;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Starts one dispatcher per enabled destination and the LISTEN connection that wakes them. */
+/**
+ * Starts one dispatcher per enabled destination, each with cursors on every lane of the change log, and the LISTEN
+ * connection that wakes them.
+ */
 @Singleton
 @Requires(property = "profilehub.outbox.enabled", notEquals = "false")
 public class OutboxEngine {
     private static final Logger LOG = LoggerFactory.getLogger(OutboxEngine.class);
-    private static final int PURGE_CHUNK = 10_000;
 
     private final Destinations destinations;
     private final ConnectorRegistry connectors;
@@ -68,12 +70,29 @@ public class OutboxEngine {
         if (dispatchers.isEmpty()) {
             return;
         }
+        deps.tx().executeWrite(status -> {
+            for (DestinationSettings settings : destinations.all()) {
+                if (settings.enabled()) {
+                    deps.deliveries().register(status.getConnection(), settings.name(), settings.workspaces());
+                }
+            }
+            return null;
+        });
         signal.onLocal(this::wakeForEvents);
         signal.onLocalStateChange(this::wake);
-        listener = new OutboxListener(dataSource, this::wake, this::wakeAll);
+        listener = new OutboxListener(dataSource, this::heard, this::wakeAll);
         listener.start();
         dispatchers.values().forEach(DestinationDispatcher::start);
         LOG.info("Outbox engine {} delivering to {}", instanceId, dispatchers.keySet());
+    }
+
+    /** A notification from any instance: "state:name" (pause, resume, dead letters retried) or a name (changes). */
+    void heard(String payload) {
+        if (payload.startsWith("state:")) {
+            wake(payload.substring("state:".length()));
+        } else {
+            wakeForEvents(payload);
+        }
     }
 
     void wake(String destination) {
@@ -94,27 +113,13 @@ public class OutboxEngine {
         dispatchers.values().forEach(DestinationDispatcher::wake);
     }
 
-    @Scheduled(fixedDelay = "1h", initialDelay = "1m")
-    void purgeDelivered() {
-        int purged = 0;
-        int chunk;
-        do {
-            chunk = deps.tx().executeWrite(status ->
-                    deps.repository().purge(status.getConnection(), deps.settings().retention(), PURGE_CHUNK));
-            purged += chunk;
-        } while (chunk == PURGE_CHUNK && !stopped);
-        if (purged > 0) {
-            LOG.info("Purged {} delivered outbox events older than {}", purged, deps.settings().retention());
-        }
-    }
-
     @Scheduled(fixedDelay = "${profilehub.outbox.metrics-interval:15s}", initialDelay = "1s")
     void publishBacklog() {
         if (dispatchers.isEmpty() || stopped) {
             return;
         }
         deps.metrics().backlog(dispatchers.keySet(),
-                deps.tx().executeRead(status -> deps.repository().backlog(status.getConnection())));
+                deps.tx().executeRead(status -> deps.deliveries().backlog(status.getConnection())));
     }
 
     @EventListener

@@ -5,7 +5,12 @@ import io.micronaut.core.bind.annotation.Bindable;
 
 import java.time.Duration;
 
-/** {@code profilehub.outbox.*}: how the delivery engine claims, retries and purges. */
+/**
+ * {@code profilehub.outbox.*}: how the delivery engine reads the change log, retries, and keeps the log.
+ * linger: how long a worker woken by a commit waits for more commits to share its round.
+ * stateInterval: how often a running destination re-reads its pause state without a notification.
+ * breakerMinimumCalls: requests the breaker judges before it may open.
+ */
 @ConfigurationProperties("profilehub.outbox")
 public record OutboxSettings(
         @Bindable(defaultValue = "true") boolean enabled,
@@ -14,6 +19,9 @@ public record OutboxSettings(
         @Bindable(defaultValue = "100") int batchSize,
         @Bindable(defaultValue = "7d") Duration retention,
         @Bindable(defaultValue = "500ms") Duration shutdownGrace,
+        @Bindable(defaultValue = "10ms") Duration linger,
+        @Bindable(defaultValue = "30s") Duration stateInterval,
+        @Bindable(defaultValue = "10") int breakerMinimumCalls,
         Retry retry) {
 
     @ConfigurationProperties("retry")

@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import java.sql.Connection;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 
@@ -30,10 +31,13 @@ public class SyncService {
     private final Destinations destinations;
     private final ExecutorService background;
     private final OutboxSignal outboxSignal;
+    private final ChangeLogWriter changeLog;
 
     public SyncService(TransactionOperations<Connection> tx, SyncRepository repository,
                        DestinationStateRepository states, Destinations destinations,
-                       @Named(TaskExecutors.BLOCKING) ExecutorService background, OutboxSignal outboxSignal) {
+                       @Named(TaskExecutors.BLOCKING) ExecutorService background, OutboxSignal outboxSignal,
+                       ChangeLogWriter changeLog) {
+        this.changeLog = changeLog;
         this.outboxSignal = outboxSignal;
         this.tx = tx;
         this.repository = repository;
@@ -73,19 +77,18 @@ public class SyncService {
         outboxSignal.stateChanged(name);
     }
 
-    /** Puts dead letters back in the queue and wakes the destinations concerned. Returns how many. */
+    /** Sends dead letters again, as new changes for their destination, and wakes it. Returns how many. */
     public int retryDead(String workspaceId, Long id, SyncRepository.DeadLetterFilter filter) {
-        return tx.executeWrite(status -> {
+        List<SyncRepository.Retried> retried = tx.executeWrite(status -> {
             Connection c = status.getConnection();
-            List<String[]> retried = repository.retryDead(c, workspaceId, id, filter);
-            Set<String> woken = new LinkedHashSet<>();
-            for (String[] row : retried) {
-                if (woken.add(row[0])) {
-                    states.notifyDestination(c, row[0]);
-                }
-            }
-            return retried.size();
+            List<SyncRepository.Retried> chosen = repository.retryDead(c, workspaceId, id, filter);
+            changeLog.append(c, chosen.stream().map(SyncRepository.Retried::change).filter(Objects::nonNull).toList());
+            return chosen;
         });
+        Set<String> woken = new LinkedHashSet<>();
+        retried.forEach(r -> woken.add(r.destination()));
+        woken.forEach(outboxSignal::destinationChanged);
+        return retried.size();
     }
 
     /** Starts enqueuing a full upsert of every profile for one destination, page by page, in the background. */
@@ -110,8 +113,12 @@ public class SyncService {
         try {
             while (true) {
                 String from = after;
-                SyncRepository.BackfillPage page = tx.executeWrite(status ->
-                        repository.backfillPage(status.getConnection(), workspaceId, destination, from, BACKFILL_PAGE));
+                SyncRepository.BackfillPage page = tx.executeWrite(status -> {
+                    SyncRepository.BackfillPage next = repository.backfillPage(status.getConnection(), workspaceId,
+                            destination, from, BACKFILL_PAGE);
+                    changeLog.append(status.getConnection(), next.changes());
+                    return next;
+                });
                 enqueued += page.enqueued();
                 if (page.enqueued() == 0) {
                     break;

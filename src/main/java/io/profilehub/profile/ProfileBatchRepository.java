@@ -19,7 +19,7 @@ import java.util.Set;
  * The SQL of POST /identify/batch: one statement resolves every unique value and profile id of a batch, and each
  * wave of the batch (at most one item per profile and per unique value) is applied with one multi-row create and one
  * multi-row merge. The statements are the single-call ones of {@link ProfileRepository} written over arrays, with
- * the same outbox payloads, so a batch writes exactly the rows the same calls made one by one would.
+ * the same change events, so a batch writes exactly the rows the same calls made one by one would.
  */
 @Singleton
 public class ProfileBatchRepository {
@@ -61,16 +61,13 @@ public class ProfileBatchRepository {
                     on k.profile_id = c.id
                 on conflict do nothing
                 returning profile_id
-            ), events as (
-                insert into outbox_events (workspace_id, destination, profile_id, kind, profile_version, payload)
-                select c.workspace_id, d.name, c.id, 'upsert', c.version,
-                       profile_upsert_event(c.workspace_id, c.id, c.version, true, false, c.updated_at,
-                                            c.identifiers, c.traits)
-                  from created c cross join unnest(?::text[]) as d(name)
             )
-            select profile_id, count(*) from claimed group by profile_id
+            select c.id, (select count(*) from claimed k where k.profile_id = c.id), c.version,
+                   profile_upsert_event(c.workspace_id, c.id, c.version, true, false, c.updated_at,
+                                        c.identifiers, c.traits)::text
+              from created c
             union all
-            select i.id, -1 from input i where i.id not in (select id from created)
+            select i.id, -1, null, null from input i where i.id not in (select id from created)
             """;
 
     /*
@@ -107,12 +104,6 @@ public class ProfileBatchRepository {
                 returning p.id, p.workspace_id, p.identifiers, p.version, p.updated_at,
                           jsonb_merge_diff(m.identifiers, p.identifiers) as identifiers_change,
                           jsonb_merge_diff(m.traits, p.traits) as traits_change
-            ), events as (
-                insert into outbox_events (workspace_id, destination, profile_id, kind, profile_version, payload)
-                select u.workspace_id, d.name, u.id, 'upsert', u.version,
-                       profile_upsert_event(u.workspace_id, u.id, u.version, false, false, u.updated_at,
-                                            u.identifiers_change, u.traits_change)
-                  from updated u cross join unnest(?::text[]) as d(name)
             ), touched as (
                 select k.* from unnest(?::text[], ?::text[], ?::text[]) as k(profile_id, name, value)
                  where k.profile_id in (select id from updated)
@@ -141,7 +132,10 @@ public class ProfileBatchRepository {
             select m.id, u.id is not null as changed, u.identifiers::text,
                    (select coalesce(sum(s.n), 0) from shortfall s where s.profile_id = m.id) as unclaimed,
                    u.id is null and m.new_bytes > ? and m.new_bytes >= m.old_bytes
-                       and (m.new_identifiers <> m.identifiers or m.new_traits <> m.traits) as too_large
+                       and (m.new_identifiers <> m.identifiers or m.new_traits <> m.traits) as too_large,
+                   u.version,
+                   profile_upsert_event(u.workspace_id, u.id, u.version, false, false, u.updated_at,
+                                        u.identifiers_change, u.traits_change)::text as event
               from sized m left join updated u on u.id = m.id
             """;
 
@@ -178,9 +172,13 @@ public class ProfileBatchRepository {
     public record NewProfile(String id, String identifiers, String traits, List<IdentityKey> keys) {
     }
 
-    /** Inserts the profiles, their keys and events; returns per profile id how many keys it claimed. */
-    public Map<String, Long> createMany(Connection c, String workspaceId, List<NewProfile> profiles,
-                                        List<String> destinations, int maxBytes) throws SQLException {
+    /** claimed: how many unique values the new profile claimed, -1 when it was not created (too large). */
+    public record CreatedRow(long claimed, long version, String event) {
+    }
+
+    /** Inserts the profiles and their keys; answers per profile id what was created and its change event. */
+    public Map<String, CreatedRow> createMany(Connection c, String workspaceId, List<NewProfile> profiles,
+                                              int maxBytes) throws SQLException {
         List<String> keyOwners = new ArrayList<>();
         List<String> keyNames = new ArrayList<>();
         List<String> keyValues = new ArrayList<>();
@@ -191,7 +189,7 @@ public class ProfileBatchRepository {
                 keyValues.add(k.value());
             }
         }
-        Map<String, Long> claimed = new HashMap<>();
+        Map<String, CreatedRow> created = new HashMap<>();
         try (PreparedStatement ps = c.prepareStatement(CREATE_MANY)) {
             ps.setArray(1, text(c, profiles.stream().map(NewProfile::id).toList()));
             ps.setArray(2, text(c, profiles.stream().map(NewProfile::identifiers).toList()));
@@ -201,14 +199,13 @@ public class ProfileBatchRepository {
             ps.setArray(6, text(c, keyOwners));
             ps.setArray(7, text(c, keyNames));
             ps.setArray(8, text(c, keyValues));
-            ps.setArray(9, text(c, destinations));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    claimed.put(rs.getString(1), rs.getLong(2));
+                    created.put(rs.getString(1), new CreatedRow(rs.getLong(2), rs.getLong(3), rs.getString(4)));
                 }
             }
         }
-        return claimed;
+        return created;
     }
 
     /**
@@ -222,11 +219,12 @@ public class ProfileBatchRepository {
      * changed as in ProfileRepository.Merged; unclaimed counts wanted values another profile holds; tooLarge: not
      * changed because the profile would grow beyond the limit.
      */
-    public record MergeRow(String id, boolean changed, String identifiers, long unclaimed, boolean tooLarge) {
+    public record MergeRow(String id, boolean changed, String identifiers, long unclaimed, boolean tooLarge,
+                           long version, String event) {
     }
 
-    public Map<String, MergeRow> mergeMany(Connection c, String workspaceId, List<Patch> patches,
-                                           List<String> destinations, int maxBytes) throws SQLException {
+    public Map<String, MergeRow> mergeMany(Connection c, String workspaceId, List<Patch> patches, int maxBytes)
+            throws SQLException {
         List<String> keyOwners = new ArrayList<>();
         List<String> keyNames = new ArrayList<>();
         List<String> keyValues = new ArrayList<>();
@@ -247,18 +245,17 @@ public class ProfileBatchRepository {
             ps.setArray(3, text(c, patches.stream().map(Patch::traits).toList()));
             ps.setString(4, workspaceId);
             ps.setInt(5, maxBytes);
-            ps.setArray(6, text(c, destinations));
-            ps.setArray(7, text(c, keyOwners));
-            ps.setArray(8, text(c, keyNames));
-            ps.setArray(9, text(c, keyValues));
+            ps.setArray(6, text(c, keyOwners));
+            ps.setArray(7, text(c, keyNames));
+            ps.setArray(8, text(c, keyValues));
+            ps.setString(9, workspaceId);
             ps.setString(10, workspaceId);
             ps.setString(11, workspaceId);
-            ps.setString(12, workspaceId);
-            ps.setInt(13, maxBytes);
+            ps.setInt(12, maxBytes);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     rows.put(rs.getString(1), new MergeRow(rs.getString(1), rs.getBoolean(2), rs.getString(3),
-                            rs.getLong(4), rs.getBoolean(5)));
+                            rs.getLong(4), rs.getBoolean(5), rs.getLong(6), rs.getString(7)));
                 }
             }
         }

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.transaction.TransactionOperations;
-import io.profilehub.destination.Destinations;
+import io.profilehub.outbox.ChangeLogWriter;
 import io.profilehub.http.JsonInput;
 import io.profilehub.http.ProblemException;
 import io.profilehub.http.Problems;
@@ -48,14 +48,14 @@ public class ProfileBatchService {
     private final ProfileBatchRepository repository;
     private final ProfileService profiles;
     private final IdentityKeys identityKeys;
-    private final Destinations destinations;
+    private final ChangeLogWriter changeLog;
     private final OutboxSignal outboxSignal;
     private final Suppressions suppressions;
     private final ErasureRepository erasures;
     private final ProfileLimits limits;
 
     public ProfileBatchService(TransactionOperations<Connection> tx, ProfileBatchRepository repository,
-                               ProfileService profiles, IdentityKeys identityKeys, Destinations destinations,
+                               ProfileService profiles, IdentityKeys identityKeys, ChangeLogWriter changeLog,
                                OutboxSignal outboxSignal, Suppressions suppressions, ErasureRepository erasures,
                                ProfileLimits limits) {
         this.limits = limits;
@@ -65,7 +65,7 @@ public class ProfileBatchService {
         this.repository = repository;
         this.profiles = profiles;
         this.identityKeys = identityKeys;
-        this.destinations = destinations;
+        this.changeLog = changeLog;
         this.outboxSignal = outboxSignal;
     }
 
@@ -101,7 +101,6 @@ public class ProfileBatchService {
 
     private List<ItemResult> planned(Connection c, String workspaceId, List<BatchPlan.Item> items)
             throws SQLException {
-        List<String> targets = destinations.namesFor(workspaceId);
         var keys = BatchPlan.keysNamed(items, identityKeys);
         ProfileBatchRepository.Resolved resolved = repository.resolve(c, workspaceId, keys, BatchPlan.idsNamed(items));
         BatchPlan plan = BatchPlan.of(items, resolved.owners(), resolved.existing(), suppressed(c, workspaceId, keys),
@@ -109,10 +108,12 @@ public class ProfileBatchService {
 
         Map<Integer, List<BatchPlan.Step>> waves = new TreeMap<>();
         plan.steps().forEach(s -> waves.computeIfAbsent(s.wave(), w -> new ArrayList<>()).add(s));
+        List<ChangeLogWriter.Change> changes = new ArrayList<>();
         try {
             for (List<BatchPlan.Step> wave : waves.values()) {
-                applyWave(c, workspaceId, wave, targets);
+                applyWave(c, workspaceId, wave, changes);
             }
+            changeLog.append(c, changes);
         } catch (SQLException e) {
             // Deadlock with a concurrent batch or serialization failure: worth planning again.
             if ("40P01".equals(e.getSQLState()) || "40001".equals(e.getSQLState())) {
@@ -131,8 +132,9 @@ public class ProfileBatchService {
         return Arrays.asList(results);
     }
 
-    private void applyWave(Connection c, String workspaceId, List<BatchPlan.Step> wave, List<String> targets)
-            throws SQLException {
+    /** Applies one wave and adds its changes, in version order, to {@code changes}. */
+    private void applyWave(Connection c, String workspaceId, List<BatchPlan.Step> wave,
+                           List<ChangeLogWriter.Change> changes) throws SQLException {
         List<ProfileBatchRepository.NewProfile> creates = new ArrayList<>();
         List<ProfileBatchRepository.Patch> merges = new ArrayList<>();
         for (BatchPlan.Step s : wave) {
@@ -145,18 +147,21 @@ public class ProfileBatchService {
             }
         }
         if (!creates.isEmpty()) {
-            Map<String, Long> claimed = repository.createMany(c, workspaceId, creates, targets, limits.maxProfileBytes());
+            Map<String, ProfileBatchRepository.CreatedRow> created = repository.createMany(c, workspaceId, creates,
+                    limits.maxProfileBytes());
             for (ProfileBatchRepository.NewProfile p : creates) {
-                if (claimed.getOrDefault(p.id(), 0L) < 0) {
+                ProfileBatchRepository.CreatedRow row = created.get(p.id());
+                if (row == null || row.claimed() < 0) {
                     throw new TooLarge("new profile " + p.id() + " is larger than the limit");
                 }
-                if (claimed.getOrDefault(p.id(), 0L) != p.keys().size()) {
+                if (row.claimed() != p.keys().size()) {
                     throw new Mispredicted("a unique value of new profile " + p.id() + " was claimed concurrently");
                 }
+                changes.add(ChangeLogWriter.Change.upsert(workspaceId, p.id(), row.version(), row.event()));
             }
         }
         if (!merges.isEmpty()) {
-            Map<String, ProfileBatchRepository.MergeRow> rows = repository.mergeMany(c, workspaceId, merges, targets,
+            Map<String, ProfileBatchRepository.MergeRow> rows = repository.mergeMany(c, workspaceId, merges,
                     limits.maxProfileBytes());
             for (ProfileBatchRepository.Patch p : merges) {
                 ProfileBatchRepository.MergeRow row = rows.get(p.id());
@@ -171,6 +176,9 @@ public class ProfileBatchService {
                 }
                 if (row.changed() && !p.touched().isEmpty() && !sameKeys(p, row)) {
                     throw new Mispredicted("stored unique values of " + p.id() + " differ from the patch's");
+                }
+                if (row.changed()) {
+                    changes.add(ChangeLogWriter.Change.upsert(workspaceId, p.id(), row.version(), row.event()));
                 }
             }
         }

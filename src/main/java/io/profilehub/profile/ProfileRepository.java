@@ -17,9 +17,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The SQL of the profile store. Each write is one statement: the profile row, its unique-key rows and its outbox
- * events change together, and the merge itself runs in PostgreSQL (jsonb_merge_patch) under the row lock, so
- * concurrent updates never lose a key.
+ * The SQL of the profile store. Each write is one statement: the profile row and its unique-key rows change
+ * together, and the merge itself runs in PostgreSQL (jsonb_merge_patch) under the row lock, so concurrent updates
+ * never lose a key. Each statement also answers the change's event, which the caller appends to the change log.
  */
 @Singleton
 public class ProfileRepository {
@@ -51,15 +51,11 @@ public class ProfileRepository {
                   from created c cross join unnest(?::text[], ?::text[]) as k(name, value)
                 on conflict do nothing
                 returning key_name
-            ), events as (
-                insert into outbox_events (workspace_id, destination, profile_id, kind, profile_version, payload)
-                select c.workspace_id, d.name, c.id, 'upsert', c.version,
-                       profile_upsert_event(c.workspace_id, c.id, c.version, true, false, c.updated_at,
-                                            c.identifiers, c.traits)
-                  from created c cross join unnest(?::text[]) as d(name)
             )
             select c.id, c.workspace_id, c.identifiers::text, c.traits::text, c.created_at, c.updated_at, c.version,
-                   (select count(*) from claimed) as claimed, s.bytes
+                   (select count(*) from claimed) as claimed, s.bytes,
+                   profile_upsert_event(c.workspace_id, c.id, c.version, true, false, c.updated_at,
+                                        c.identifiers, c.traits)::text as event
               from sized s left join created c on true
             """;
 
@@ -92,12 +88,6 @@ public class ProfileRepository {
                 returning p.id, p.workspace_id, p.identifiers, p.traits, p.created_at, p.updated_at, p.version,
                           jsonb_merge_diff(m.identifiers, p.identifiers) as identifiers_change,
                           jsonb_merge_diff(m.traits, p.traits) as traits_change
-            ), events as (
-                insert into outbox_events (workspace_id, destination, profile_id, kind, profile_version, payload)
-                select u.workspace_id, d.name, u.id, 'upsert', u.version,
-                       profile_upsert_event(u.workspace_id, u.id, u.version, false, false, u.updated_at,
-                                            u.identifiers_change, u.traits_change)
-                  from updated u cross join unnest(?::text[]) as d(name)
             )
             select coalesce(u.id, m.id), m.workspace_id,
                    coalesce(u.identifiers, m.identifiers)::text, coalesce(u.traits, m.traits)::text,
@@ -105,7 +95,9 @@ public class ProfileRepository {
                    m.version as previous_version, u.id is not null as changed,
                    u.id is null and m.new_bytes > ? and m.new_bytes >= m.old_bytes
                        and (m.new_identifiers <> m.identifiers or m.new_traits <> m.traits) as too_large,
-                   m.new_bytes
+                   m.new_bytes,
+                   profile_upsert_event(u.workspace_id, u.id, u.version, false, false, u.updated_at,
+                                        u.identifiers_change, u.traits_change)::text as event
               from sized m left join updated u on true
             """;
 
@@ -165,12 +157,12 @@ public class ProfileRepository {
         return owners;
     }
 
-    public record Created(Profile profile, boolean allKeysClaimed) {
+    public record Created(Profile profile, boolean allKeysClaimed, String event) {
     }
 
     /** Creates the profile, or refuses (422, nothing written) one larger than {@code maxBytes}. */
     public Created create(Connection c, String workspaceId, String id, ObjectNode identifiers, ObjectNode traits,
-                          List<IdentityKey> keys, List<String> destinations, int maxBytes) throws SQLException {
+                          List<IdentityKey> keys, int maxBytes) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(CREATE)) {
             ps.setString(1, json(identifiers));
             ps.setString(2, json(traits));
@@ -179,24 +171,23 @@ public class ProfileRepository {
             ps.setInt(5, maxBytes);
             ps.setArray(6, c.createArrayOf("text", keys.stream().map(IdentityKey::name).toArray()));
             ps.setArray(7, c.createArrayOf("text", keys.stream().map(IdentityKey::value).toArray()));
-            ps.setArray(8, c.createArrayOf("text", destinations.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 if (rs.getString(1) == null) {
                     throw ProfileLimits.tooLarge(rs.getLong(9), maxBytes);
                 }
-                return new Created(read(rs), rs.getLong(8) == keys.size());
+                return new Created(read(rs), rs.getLong(8) == keys.size(), rs.getString(10));
             }
         }
     }
 
-    public record Merged(Profile profile, long previousVersion, boolean changed) {
+    /** event: the change's event when the merge changed the profile, else null. */
+    public record Merged(Profile profile, long previousVersion, boolean changed, String event) {
     }
 
     /** Merges, or refuses (422, nothing written) a change that would grow the profile beyond {@code maxBytes}. */
     public Optional<Merged> merge(Connection c, String workspaceId, String id, ObjectNode identifiersPatch,
-                                  ObjectNode traitsPatch, Long expectedVersion, List<String> destinations,
-                                  int maxBytes) throws SQLException {
+                                  ObjectNode traitsPatch, Long expectedVersion, int maxBytes) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(MERGE)) {
             ps.setString(1, workspaceId);
             ps.setString(2, id);
@@ -205,8 +196,7 @@ public class ProfileRepository {
             ps.setObject(5, expectedVersion, java.sql.Types.BIGINT);
             ps.setObject(6, expectedVersion, java.sql.Types.BIGINT);
             ps.setInt(7, maxBytes);
-            ps.setArray(8, c.createArrayOf("text", destinations.toArray()));
-            ps.setInt(9, maxBytes);
+            ps.setInt(8, maxBytes);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
                     return Optional.empty();
@@ -214,7 +204,7 @@ public class ProfileRepository {
                 if (rs.getBoolean(10) && (expectedVersion == null || rs.getLong(8) == expectedVersion)) {
                     throw ProfileLimits.tooLarge(rs.getLong(11), maxBytes);
                 }
-                return Optional.of(new Merged(read(rs), rs.getLong(8), rs.getBoolean(9)));
+                return Optional.of(new Merged(read(rs), rs.getLong(8), rs.getBoolean(9), rs.getString(12)));
             }
         }
     }

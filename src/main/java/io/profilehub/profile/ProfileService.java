@@ -3,7 +3,7 @@ package io.profilehub.profile;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.transaction.TransactionOperations;
-import io.profilehub.destination.Destinations;
+import io.profilehub.outbox.ChangeLogWriter;
 import io.profilehub.erasure.ErasureRepository;
 import io.profilehub.erasure.Suppressions;
 import io.profilehub.http.ProblemException;
@@ -20,8 +20,8 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Creates, resolves, merges and deletes profiles. Each operation is one transaction; the outbox events for the
- * workspace's destinations are written by the same statements that change the profile.
+ * Creates, resolves, merges and deletes profiles. Each operation is one transaction, which ends by appending its
+ * change to the change log.
  */
 @Singleton
 public class ProfileService {
@@ -33,14 +33,14 @@ public class ProfileService {
     private final TransactionOperations<Connection> tx;
     private final ProfileRepository repository;
     private final IdentityKeys identityKeys;
-    private final Destinations destinations;
+    private final ChangeLogWriter changeLog;
     private final Suppressions suppressions;
     private final ErasureRepository erasures;
     private final OutboxSignal outboxSignal;
     private final ProfileLimits limits;
 
     public ProfileService(TransactionOperations<Connection> tx, ProfileRepository repository,
-                          IdentityKeys identityKeys, Destinations destinations, Suppressions suppressions,
+                          IdentityKeys identityKeys, ChangeLogWriter changeLog, Suppressions suppressions,
                           ErasureRepository erasures, OutboxSignal outboxSignal, ProfileLimits limits) {
         this.limits = limits;
         this.suppressions = suppressions;
@@ -48,7 +48,7 @@ public class ProfileService {
         this.tx = tx;
         this.repository = repository;
         this.identityKeys = identityKeys;
-        this.destinations = destinations;
+        this.changeLog = changeLog;
         this.outboxSignal = outboxSignal;
     }
 
@@ -82,7 +82,6 @@ public class ProfileService {
                                               ObjectNode traits, List<IdentityKey> keys) throws SQLException {
         Map<IdentityKey, String> owners = repository.owners(c, workspaceId, keys);
         Set<String> profiles = new LinkedHashSet<>(owners.values());
-        List<String> targets = destinations.namesFor(workspaceId);
         if (profiles.size() > 1) {
             String who = owners.entrySet().stream()
                     .map(e -> e.getValue() + " (" + e.getKey().name() + ")").distinct().collect(Collectors.joining(", "));
@@ -91,14 +90,16 @@ public class ProfileService {
         }
         if (profiles.size() == 1) {
             String id = profiles.iterator().next();
-            return new Identified(mergeInto(c, workspaceId, id, identifiers, traits, null, targets), false);
+            return new Identified(mergeInto(c, workspaceId, id, identifiers, traits, null), false);
         }
         refuseSuppressed(c, workspaceId, keys);
         ProfileRepository.Created created = repository.create(c, workspaceId, ProfileIds.generate(), identifiers,
-                traits, keys, targets, limits.maxProfileBytes());
+                traits, keys, limits.maxProfileBytes());
         if (!created.allKeysClaimed()) {
             throw new LostRace(); // a concurrent request claimed a value first: roll back, resolve again
         }
+        Profile p = created.profile();
+        changeLog.append(c, List.of(ChangeLogWriter.Change.upsert(workspaceId, p.id(), p.version(), created.event())));
         return new Identified(created.profile(), true);
     }
 
@@ -124,15 +125,15 @@ public class ProfileService {
     public Profile update(String workspaceId, String id, ObjectNode identifiersPatch, ObjectNode traitsPatch,
                           Long expectedVersion) {
         Profile profile = tx.executeWrite(status -> mergeInto(status.getConnection(), workspaceId, id,
-                identifiersPatch, traitsPatch, expectedVersion, destinations.namesFor(workspaceId)));
+                identifiersPatch, traitsPatch, expectedVersion));
         outboxSignal.committed(workspaceId);
         return profile;
     }
 
     private Profile mergeInto(Connection c, String workspaceId, String id, ObjectNode identifiersPatch,
-                              ObjectNode traitsPatch, Long expectedVersion, List<String> targets) throws SQLException {
+                              ObjectNode traitsPatch, Long expectedVersion) throws SQLException {
         ProfileRepository.Merged merged = repository.merge(c, workspaceId, id, identifiersPatch, traitsPatch,
-                        expectedVersion, targets, limits.maxProfileBytes())
+                        expectedVersion, limits.maxProfileBytes())
                 .orElseThrow(() -> ProblemException.notFound("No user with id " + id + " exists in this workspace."));
         if (expectedVersion != null && merged.previousVersion() != expectedVersion) {
             throw new ProblemException(HttpStatus.PRECONDITION_FAILED, "precondition-failed",
@@ -154,6 +155,10 @@ public class ProfileService {
                         + "profile holds: " + (taken.isEmpty() ? "a concurrent request claimed it" : taken)
                         + ". Nothing was changed.", Map.of("profiles", owners.values().stream().distinct().toList()));
             }
+        }
+        if (merged.changed()) {
+            changeLog.append(c, List.of(ChangeLogWriter.Change.upsert(workspaceId, id, merged.profile().version(),
+                    merged.event())));
         }
         return merged.profile();
     }

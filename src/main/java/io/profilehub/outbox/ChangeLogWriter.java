@@ -1,0 +1,97 @@
+package io.profilehub.outbox;
+
+import jakarta.inject.Singleton;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.List;
+
+/**
+ * Every write into the change log goes through here: profile writes, batches, erasures, backfills and dead-letter
+ * retries append their changes with {@link #append} as the last statement of their transaction.
+ *
+ * <p>Why last, and why one statement: the changes are numbered under their lanes' row locks (see db/V18), held until
+ * commit. Taken last, a lock is held for about one commit, so writers of one lane queue only briefly; taken in
+ * ascending lane order, and after every profile and key lock of the transaction, lane locks never close a deadlock.
+ */
+@Singleton
+public class ChangeLogWriter {
+
+    /** One change. {@code destination} null: for every destination that serves the workspace. */
+    public record Change(String workspaceId, String profileId, Long version, String kind, String event,
+                         String destination) {
+        public static Change upsert(String workspaceId, String profileId, long version, String event) {
+            return new Change(workspaceId, profileId, version, "upsert", event, null);
+        }
+    }
+
+    /*
+     * locked: the lanes' rows in ascending order (LockRows above the Sort); bumped only touches rows locked already.
+     * Numbers follow the input order within a lane, which is each profile's version order.
+     */
+    private static final String APPEND = """
+            with input as materialized (
+                select i.*, change_lane(i.workspace_id, i.profile_id) as lane
+                  from unnest(?::text[], ?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[]) with ordinality
+                       as i(workspace_id, profile_id, version, kind, event, destination, ord)
+            ), locked as materialized (
+                select l.lane from change_lanes l where l.lane in (select lane from input) order by l.lane for update
+            ), counts as (
+                select lane, count(*) as n from input group by lane
+            ), bumped as (
+                update change_lanes l
+                   set last_seq = l.last_seq + c.n
+                  from counts c
+                 where l.lane = c.lane and l.lane in (select lane from locked)
+                returning l.lane, l.last_seq - c.n as base
+            )
+            insert into change_log (lane, seq, workspace_id, profile_id, version, kind, change, destination)
+            select i.lane, b.base + row_number() over (partition by i.lane order by i.ord), i.workspace_id,
+                   i.profile_id, i.version, i.kind, i.event::jsonb, i.destination
+              from input i join bumped b on b.lane = i.lane
+            """;
+
+    /*
+     * An erased person's changes keep nothing of them. Destinations that have not yet read an upsert find it
+     * scrubbed and skip it; the erasure itself follows it in the lane.
+     */
+    private static final String SCRUB = """
+            with changes as (
+                update change_log set change = '{"scrubbed": true}'::jsonb
+                 where workspace_id = ? and profile_id = ? and kind = 'upsert' and not change ? 'scrubbed'
+            ), letters as (
+                update dead_letters set event = '{"scrubbed": true}'::jsonb, last_error = null
+                 where workspace_id = ? and profile_id = ? and kind = 'upsert'
+            ), failures as (
+                update delivery_failures set error = null where workspace_id = ? and profile_id = ?
+            )
+            update delivery_parked set last_error = null where workspace_id = ? and profile_id = ?
+            """;
+
+    public void append(Connection c, List<Change> changes) throws SQLException {
+        if (changes.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement(APPEND)) {
+            ps.setArray(1, c.createArrayOf("text", changes.stream().map(Change::workspaceId).toArray()));
+            ps.setArray(2, c.createArrayOf("text", changes.stream().map(Change::profileId).toArray()));
+            ps.setArray(3, c.createArrayOf("bigint", changes.stream().map(Change::version).toArray()));
+            ps.setArray(4, c.createArrayOf("text", changes.stream().map(Change::kind).toArray()));
+            ps.setArray(5, c.createArrayOf("text", changes.stream().map(Change::event).toArray()));
+            ps.setArray(6, c.createArrayOf("text", changes.stream().map(Change::destination).toArray()));
+            ps.executeUpdate();
+        }
+    }
+
+    /** Scrubs what the log and the delivery records hold of a person's upserts and vendor answers. */
+    public void scrub(Connection c, String workspaceId, String profileId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SCRUB)) {
+            for (int i = 0; i < 4; i++) {
+                ps.setString(2 * i + 1, workspaceId);
+                ps.setString(2 * i + 2, profileId);
+            }
+            ps.executeUpdate();
+        }
+    }
+}
