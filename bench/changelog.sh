@@ -334,6 +334,14 @@ LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
       row("delivered", "create at a paced rate, until delivered to all 5", "create")
       row("backlog", "batch ingest (`POST /identify/batch`), 5 paused", "profile")
       row("drain", "drain, 5 resumed at once", "delivery")
+      if (("delivered" in name) && ("idle-resumed" in name)) {
+        bgr = per(tx["idle-resumed"], secs["idle-resumed"])
+        bgc = per(svc["idle-resumed"] + pg["idle-resumed"], secs["idle-resumed"])
+        printf "\nDelivered creates, net of what the idle service does with 5 resumed (%.1f transactions/s and %.0f ms CPU/s, × the %.1f s window): %.2f transactions and %.1f ms whole CPU per create (%.2f and %.1f gross).\n",
+          bgr, bgc, secs["delivered"], per(tx["delivered"] - bgr * secs["delivered"], units["delivered"]),
+          per(svc["delivered"] + pg["delivered"] - bgc * secs["delivered"], units["delivered"]),
+          per(tx["delivered"], units["delivered"]), per(svc["delivered"] + pg["delivered"], units["delivered"])
+      }
       print ""
       print "| ratio | CPU (whole) | rate |"
       print "|---|---:|---:|"
