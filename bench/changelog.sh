@@ -58,7 +58,8 @@ trap cleanup EXIT
 
 bench_prerequisites
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-COMMIT=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src pom.xml 2>/dev/null || echo "+changes")
+# The checkout, and the last commit that changed the service itself (bench/ changes do not change what is measured).
+COMMIT="$(git rev-parse --short HEAD) (service code as of $(git log -1 --format=%h -- src pom.xml)$(git diff --quiet HEAD -- src pom.xml 2>/dev/null || echo " + uncommitted changes"))"
 if [ -z "$SKIP_BUILD" ]; then
   log "building"
   mvn -q -B package -DskipTests
