@@ -15,6 +15,7 @@ BATCH_CONNECTIONS=${BATCH_CONNECTIONS:-4}
 DRAIN_SECONDS=${DRAIN_SECONDS:-15}
 PORT=${PORT:-18080}
 RECEIVER_PORT=${RECEIVER_PORT:-18081}
+MANAGEMENT_PORT=${MANAGEMENT_PORT:-18082}  # operator endpoints: pause/resume of a destination serving every workspace
 # A fixed, small heap keeps the resident set predictable; ParallelGC has the smallest footprint of the collectors
 # that use both cores. The class-data archive (AppCDS) is written by the first start and used by the second.
 SERVICE_JAVA_OPTS=${SERVICE_JAVA_OPTS--Xms256m -Xmx256m -XX:+UseParallelGC}
@@ -28,6 +29,7 @@ OUT=$(mktemp -d /tmp/profilehub-bench.XXXXXX)
 RESULTS=$OUT/results.tsv
 export BENCH_KEY=$KEY BENCH_PROFILES=$PROFILES
 BASE=http://127.0.0.1:$PORT
+MANAGEMENT=http://127.0.0.1:$MANAGEMENT_PORT
 SERVICE_PID= RECEIVER_PID= SAMPLER_PID=
 
 log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
@@ -105,9 +107,9 @@ paced() {
 pgbench_run() {
   local name=$1 file=$2 tps lat
   phase "$name (pgbench ${DURATION}s at $CONNECTIONS clients)"
-  PGOPTIONS='-c search_path=profilehub' pgbench -n -M prepared -c "$CONNECTIONS" -j 2 -T "$WARMUP" -D profiles="$PROFILES" \
+  PGOPTIONS='-c search_path=profilehub' pgbench -n -M prepared -c "$CONNECTIONS" -j 2 -T "$WARMUP" -D profiles="$PROFILES" -D dests='{bench}' \
     -f "$BENCH_DIR/pgbench/$file" "$DB" > /dev/null 2>&1
-  PGOPTIONS='-c search_path=profilehub' pgbench -n -M prepared -c "$CONNECTIONS" -j 2 -T "$DURATION" -D profiles="$PROFILES" \
+  PGOPTIONS='-c search_path=profilehub' pgbench -n -M prepared -c "$CONNECTIONS" -j 2 -T "$DURATION" -D profiles="$PROFILES" -D dests='{bench}' \
     -f "$BENCH_DIR/pgbench/$file" "$DB" > "$OUT/pgbench-${file%.sql}.txt" 2>&1
   tps=$(sed -n 's/^tps = \([0-9.]*\) (without.*/\1/p' "$OUT/pgbench-${file%.sql}.txt")
   lat=$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' "$OUT/pgbench-${file%.sql}.txt")
@@ -141,7 +143,7 @@ start_service() {
   local start_ns
   start_ns=$(date +%s%N)
   # shellcheck disable=SC2086
-  MICRONAUT_CONFIG_FILES=$OUT/bench.yml PORT=$PORT \
+  MICRONAUT_CONFIG_FILES=$OUT/bench.yml PORT=$PORT PROFILEHUB_MANAGEMENT_PORT=$MANAGEMENT_PORT \
   DATASOURCES_DEFAULT_URL="jdbc:postgresql://127.0.0.1:5432/$DB" DATASOURCES_DEFAULT_USERNAME=postgres \
   PROFILEHUB_BOOTSTRAP_API_KEY=$KEY \
     java $SERVICE_JAVA_OPTS -Xlog:gc:file="$OUT/gc-%p.log" "$@" -jar target/profilehub-0.1.0.jar >> "$OUT/service.log" 2>&1 &
@@ -178,7 +180,7 @@ load_start=$(date +%s)
 log "  loaded in $(( $(date +%s) - load_start )) s"
 
 # Nothing is delivered during the reads (they write no events) and the writes (below).
-api -XPOST "$BASE/sync/destinations/bench/pause" > /dev/null
+curl -sS -XPOST "$MANAGEMENT/destinations/bench/pause" > /dev/null
 
 # --- reads ----------------------------------------------------------------------------------------------------
 get=$(measure "get by id" get.lua "$CONNECTIONS")
@@ -191,7 +193,7 @@ paced "search nested, light load" search_nested.lua 100
 
 # --- commit-to-delivery latency ---------------------------------------------------------------------------------
 # On an empty queue, with a steady trickle of updates (the drain of a large backlog is measured at the end).
-api -XPOST "$BASE/sync/destinations/bench/resume" > /dev/null
+curl -sS -XPOST "$MANAGEMENT/destinations/bench/resume" > /dev/null
 sleep 1
 curl -sS "http://127.0.0.1:$RECEIVER_PORT/reset" > /dev/null
 phase "commit-to-delivery latency (updates at ~200/s, ${DURATION}s)"
@@ -202,7 +204,7 @@ log "  $lat"
 record "commit-to-delivery latency" "$(field count "$lat")" "deliveries" "$(field p50_ms "$lat")" \
   "$(field p99_ms "$lat")" "receiver clock vs occurredAt, ~200 updates/s, empty queue"
 # Deliveries wait until the drain phase from here on, so writes and drain are measured apart.
-api -XPOST "$BASE/sync/destinations/bench/pause" > /dev/null
+curl -sS -XPOST "$MANAGEMENT/destinations/bench/pause" > /dev/null
 
 # --- writes ---------------------------------------------------------------------------------------------------
 create=$(measure "create (POST /identify)" create.lua "$CONNECTIONS")
@@ -217,7 +219,7 @@ pg_update=$(pgbench_run "pgbench: update transaction" update.sql)
 phase "outbox drain (${DRAIN_SECONDS}s of the backlog)"
 backlog=$(pending)
 r0=$(received); d0=$(delivered)
-api -XPOST "$BASE/sync/destinations/bench/resume" > /dev/null
+curl -sS -XPOST "$MANAGEMENT/destinations/bench/resume" > /dev/null
 sleep "$DRAIN_SECONDS"
 r1=$(received); d1=$(delivered)
 log "  backlog $backlog; $((r1 - r0)) requests, $((d1 - d0)) events delivered"
