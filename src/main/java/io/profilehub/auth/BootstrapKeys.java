@@ -2,6 +2,8 @@ package io.profilehub.auth;
 
 import io.micronaut.context.annotation.ConfigurationProperties;
 import io.micronaut.context.annotation.Context;
+import io.micronaut.context.annotation.EachProperty;
+import io.micronaut.context.annotation.Parameter;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.context.exceptions.ConfigurationException;
 import io.micronaut.core.annotation.Nullable;
@@ -10,9 +12,9 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -28,14 +30,23 @@ public class BootstrapKeys {
     private static final Logger LOG = LoggerFactory.getLogger(BootstrapKeys.class);
 
     @ConfigurationProperties("profilehub.bootstrap")
-    public record Settings(@Nullable String apiKey, @Nullable String workspace,
-                           @Nullable List<Map<String, Object>> keys, @Nullable Boolean generateIfNone) {
+    public record Settings(@Nullable String apiKey, @Nullable String workspace, @Nullable Boolean generateIfNone) {
+    }
+
+    /**
+     * One entry of {@code profilehub.bootstrap.keys}. {@code scopes} empty or absent: every scope. A list given as
+     * one comma-separated string (properties, environment variables) is split by the framework; read any other way
+     * it used to fall back to every scope, so "profiles:read,profiles:write" silently granted admin.
+     */
+    @EachProperty(value = "profilehub.bootstrap.keys", list = true)
+    public record Entry(@Parameter int index, @Nullable String workspace, @Nullable String key,
+                        @Nullable List<String> scopes) {
     }
 
     private record Configured(String workspace, String key, Set<String> scopes, String property) {
     }
 
-    public BootstrapKeys(Settings settings, ApiKeys apiKeys,
+    public BootstrapKeys(Settings settings, List<Entry> entries, ApiKeys apiKeys,
                          @Value("${micronaut.server.host:}") @Nullable String serverHost) {
         Set<String> all = Arrays.stream(Scope.values()).map(Scope::value).collect(Collectors.toCollection(LinkedHashSet::new));
         String workspace = settings.workspace() == null ? "default" : settings.workspace();
@@ -43,23 +54,23 @@ public class BootstrapKeys {
         if (settings.apiKey() != null && !settings.apiKey().isBlank()) {
             configured.add(new Configured(workspace, settings.apiKey().trim(), all, "profilehub.bootstrap.api-key"));
         }
-        if (settings.keys() != null) {
-            for (int i = 0; i < settings.keys().size(); i++) {
-                Map<String, Object> entry = settings.keys().get(i);
-                String key = entry.get("key") == null ? "" : entry.get("key").toString().trim();
-                String space = entry.get("workspace") == null ? "" : entry.get("workspace").toString().trim();
-                if (key.isEmpty() || space.isEmpty()) {
-                    throw new ConfigurationException("each profilehub.bootstrap.keys entry needs a workspace and a key");
-                }
-                Set<String> scopes = scopes(entry.get("scopes"), all);
-                for (String scope : scopes) {
-                    if (Scope.of(scope).isEmpty()) {
-                        throw new ConfigurationException("profilehub.bootstrap.keys: unknown scope '" + scope
-                                + "'; use " + all);
-                    }
-                }
-                configured.add(new Configured(space, key, scopes, "profilehub.bootstrap.keys[" + i + "].key"));
+        for (Entry entry : entries.stream().sorted(Comparator.comparingInt(Entry::index)).toList()) {
+            String key = entry.key() == null ? "" : entry.key().trim();
+            String space = entry.workspace() == null ? "" : entry.workspace().trim();
+            if (key.isEmpty() || space.isEmpty()) {
+                throw new ConfigurationException("each profilehub.bootstrap.keys entry needs a workspace and a key");
             }
+            Set<String> scopes = entry.scopes() == null ? new LinkedHashSet<>() : entry.scopes().stream()
+                    .map(String::trim).filter(scope -> !scope.isEmpty())
+                    .collect(Collectors.toCollection(LinkedHashSet::new));
+            for (String scope : scopes) {
+                if (Scope.of(scope).isEmpty()) {
+                    throw new ConfigurationException("profilehub.bootstrap.keys: unknown scope '" + scope
+                            + "'; use " + all);
+                }
+            }
+            configured.add(new Configured(space, key, scopes.isEmpty() ? all : scopes,
+                    "profilehub.bootstrap.keys[" + entry.index() + "].key"));
         }
         // Checked before anything is written: a refused start-up leaves no key behind.
         if (!KeyExposure.loopbackOnly(serverHost)) {
@@ -93,23 +104,5 @@ public class BootstrapKeys {
             LOG.warn("First run: generated the API key {} with every scope in workspace '{}'. It is shown only "
                     + "this once; keep it, or set PROFILEHUB_BOOTSTRAP_API_KEY.", secret, workspace);
         }
-    }
-
-    /*
-     * Properties and environment variables give a list as one comma-separated string; read as anything but a list it
-     * used to fall back to every scope, so "profiles:read,profiles:write" silently granted admin.
-     */
-    private static Set<String> scopes(@Nullable Object configured, Set<String> all) {
-        List<String> listed;
-        if (configured == null) {
-            listed = List.of();
-        } else if (configured instanceof List<?> list) {
-            listed = list.stream().map(Object::toString).map(String::trim).toList();
-        } else if (configured instanceof CharSequence text) {
-            listed = Arrays.stream(text.toString().split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
-        } else {
-            throw new ConfigurationException("profilehub.bootstrap.keys: 'scopes' must be a list of " + all);
-        }
-        return listed.isEmpty() ? all : new LinkedHashSet<>(listed);
     }
 }
