@@ -2,17 +2,15 @@ package io.profilehub.auth;
 
 import io.micronaut.context.annotation.ConfigurationProperties;
 import io.micronaut.context.annotation.Context;
-import io.micronaut.context.annotation.EachProperty;
-import io.micronaut.context.annotation.Parameter;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.context.exceptions.ConfigurationException;
+import io.micronaut.core.annotation.Introspected;
 import io.micronaut.core.annotation.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -29,24 +27,31 @@ import java.util.stream.Collectors;
 public class BootstrapKeys {
     private static final Logger LOG = LoggerFactory.getLogger(BootstrapKeys.class);
 
+    /** {@code keys}: further keys, each in a workspace of its own choosing, with the scopes it lists. */
     @ConfigurationProperties("profilehub.bootstrap")
-    public record Settings(@Nullable String apiKey, @Nullable String workspace, @Nullable Boolean generateIfNone) {
+    public record Settings(@Nullable String apiKey, @Nullable String workspace, @Nullable List<Key> keys,
+                           @Nullable Boolean generateIfNone) {
     }
 
     /**
-     * One entry of {@code profilehub.bootstrap.keys}. {@code scopes} empty or absent: every scope. A list given as
-     * one comma-separated string (properties, environment variables) is split by the framework; read any other way
-     * it used to fall back to every scope, so "profiles:read,profiles:write" silently granted admin.
+     * One entry of {@code profilehub.bootstrap.keys}; {@code scopes} empty or absent: every scope. The framework
+     * binds {@code scopes[0]}, {@code scopes[1]}... as a list, but a list given as one comma-separated string
+     * (properties, environment variables) arrives inside an entry as a single element: it is split here. Read as
+     * anything but a list, it once fell back to every scope, so "profiles:read,profiles:write" silently granted admin.
      */
-    @EachProperty(value = "profilehub.bootstrap.keys", list = true)
-    public record Entry(@Parameter int index, @Nullable String workspace, @Nullable String key,
-                        @Nullable List<String> scopes) {
+    @Introspected
+    public record Key(@Nullable String workspace, @Nullable String key, @Nullable List<String> scopes) {
+        public Key {
+            scopes = scopes == null ? List.of() : scopes.stream()
+                    .flatMap(listed -> Arrays.stream(listed.split(",")))
+                    .map(String::trim).filter(scope -> !scope.isEmpty()).toList();
+        }
     }
 
     private record Configured(String workspace, String key, Set<String> scopes, String property) {
     }
 
-    public BootstrapKeys(Settings settings, List<Entry> entries, ApiKeys apiKeys,
+    public BootstrapKeys(Settings settings, ApiKeys apiKeys,
                          @Value("${micronaut.server.host:}") @Nullable String serverHost) {
         Set<String> all = Arrays.stream(Scope.values()).map(Scope::value).collect(Collectors.toCollection(LinkedHashSet::new));
         String workspace = settings.workspace() == null ? "default" : settings.workspace();
@@ -54,15 +59,15 @@ public class BootstrapKeys {
         if (settings.apiKey() != null && !settings.apiKey().isBlank()) {
             configured.add(new Configured(workspace, settings.apiKey().trim(), all, "profilehub.bootstrap.api-key"));
         }
-        for (Entry entry : entries.stream().sorted(Comparator.comparingInt(Entry::index)).toList()) {
-            String key = entry.key() == null ? "" : entry.key().trim();
-            String space = entry.workspace() == null ? "" : entry.workspace().trim();
+        List<Key> keys = settings.keys() == null ? List.of() : settings.keys();
+        for (int i = 0; i < keys.size(); i++) {
+            Key entry = keys.get(i);
+            String key = entry == null || entry.key() == null ? "" : entry.key().trim();
+            String space = entry == null || entry.workspace() == null ? "" : entry.workspace().trim();
             if (key.isEmpty() || space.isEmpty()) {
                 throw new ConfigurationException("each profilehub.bootstrap.keys entry needs a workspace and a key");
             }
-            Set<String> scopes = entry.scopes() == null ? new LinkedHashSet<>() : entry.scopes().stream()
-                    .map(String::trim).filter(scope -> !scope.isEmpty())
-                    .collect(Collectors.toCollection(LinkedHashSet::new));
+            Set<String> scopes = new LinkedHashSet<>(entry.scopes());
             for (String scope : scopes) {
                 if (Scope.of(scope).isEmpty()) {
                     throw new ConfigurationException("profilehub.bootstrap.keys: unknown scope '" + scope
@@ -70,7 +75,7 @@ public class BootstrapKeys {
                 }
             }
             configured.add(new Configured(space, key, scopes.isEmpty() ? all : scopes,
-                    "profilehub.bootstrap.keys[" + entry.index() + "].key"));
+                    "profilehub.bootstrap.keys[" + i + "].key"));
         }
         // Checked before anything is written: a refused start-up leaves no key behind.
         if (!KeyExposure.loopbackOnly(serverHost)) {
