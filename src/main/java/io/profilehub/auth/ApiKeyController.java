@@ -16,6 +16,7 @@ import io.micronaut.core.annotation.Nullable;
 import io.profilehub.http.JsonInput;
 import io.profilehub.http.Pages;
 import io.profilehub.http.ProblemException;
+import io.profilehub.http.Timestamps;
 
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -78,9 +79,9 @@ public class ApiKeyController {
                                     @Nullable @QueryValue String pageToken) {
         int size = Pages.limit(limit, 50, 100);
         String after = Pages.after(pageToken, id -> KEY_ID.matcher(id).matches());
-        List<ApiKeyRepository.StoredKey> keys = apiKeys.list(caller.workspaceId(), after, size + 1);
+        List<ApiKey> keys = apiKeys.list(caller.workspaceId(), after, size + 1);
         boolean more = keys.size() > size;
-        List<ApiKeyRepository.StoredKey> page = more ? keys.subList(0, size) : keys;
+        List<ApiKey> page = more ? keys.subList(0, size) : keys;
         return Pages.page(page.stream().map(ApiKeyController::view).toList(), size, "/admin/api-keys", Map.of(),
                 pageToken, more ? Pages.token(page.get(size - 1).id()) : null);
     }
@@ -99,13 +100,13 @@ public class ApiKeyController {
         return HttpResponse.noContent();
     }
 
-    private static Map<String, Object> view(ApiKeyRepository.StoredKey key) {
+    private static Map<String, Object> view(ApiKey key) {
         Map<String, Object> view = new LinkedHashMap<>();
         view.put("id", key.id());
         view.put("name", key.name());
         view.put("workspaceId", key.workspaceId());
-        view.put("scopes", List.copyOf(new java.util.TreeSet<>(key.scopes())));
-        view.put("createdAt", key.createdAt());
+        view.put("scopes", List.copyOf(new java.util.TreeSet<>(key.scopeSet())));
+        view.put("createdAt", Timestamps.iso(key.createdAt()));
         return view;
     }
 }

@@ -1,5 +1,6 @@
 package io.profilehub.auth;
 
+import io.micronaut.context.annotation.Value;
 import io.micronaut.transaction.TransactionOperations;
 import io.profilehub.profile.ProfileIds;
 import jakarta.inject.Singleton;
@@ -9,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -34,14 +36,14 @@ public class ApiKeys {
     private final Map<ByteBuffer, Cached> cache = new ConcurrentHashMap<>();
     /* Bumped by every change of keys, so an answer read before a revocation is never cached after it. */
     private final AtomicLong generation = new AtomicLong();
-    public record IssuedKey(ApiKeyRepository.StoredKey stored, String secret) {
+    public record IssuedKey(ApiKey stored, String secret) {
     }
 
     private final TransactionOperations<Connection> tx;
     private final ApiKeyRepository repository;
 
     public ApiKeys(TransactionOperations<Connection> tx, ApiKeyRepository repository,
-                   @io.micronaut.context.annotation.Value("${profilehub.auth.key-cache-ttl:5s}") java.time.Duration cacheTtl) {
+                   @Value("${profilehub.auth.key-cache-ttl:5s}") Duration cacheTtl) {
         this.cacheTtlNanos = cacheTtl.toNanos();
         this.tx = tx;
         this.repository = repository;
@@ -56,9 +58,9 @@ public class ApiKeys {
             return cached.caller();
         }
         long seen = generation.get();
-        Optional<Caller> caller = tx.executeRead(status -> repository.findActive(status.getConnection(), hash))
-                .filter(key -> MessageDigest.isEqual(key.hash(), hash))
-                .map(key -> new Caller(key.workspaceId(), key.id(), key.scopes()));
+        Optional<Caller> caller = tx.executeRead(status -> repository.findByKeyHashAndRevokedAtIsNull(hash))
+                .filter(key -> MessageDigest.isEqual(key.keyHash(), hash))
+                .map(key -> new Caller(key.workspaceId(), key.id(), key.scopeSet()));
         if (cache.size() >= CACHE_MAX) {
             cache.clear(); // bounded even when flooded with unknown keys
         }
@@ -70,8 +72,8 @@ public class ApiKeys {
 
     public IssuedKey issue(String workspaceId, String name, Set<String> scopes) {
         String secret = newSecret();
-        ApiKeyRepository.StoredKey stored = tx.executeWrite(status -> repository.insert(status.getConnection(),
-                workspaceId, newId(), name, hash(secret), scopes));
+        ApiKey stored = tx.executeWrite(status -> repository.insert(workspaceId, newId(), name, hash(secret),
+                sorted(scopes)));
         return new IssuedKey(stored, secret);
     }
 
@@ -82,24 +84,24 @@ public class ApiKeys {
      */
     public boolean ensure(String workspaceId, String name, String secret, Set<String> scopes) {
         byte[] hash = hash(secret);
-        boolean active = tx.executeWrite(status -> repository.ensure(status.getConnection(), workspaceId,
-                newId(), name, hash, scopes));
+        boolean active = tx.executeWrite(status -> repository.ensure(workspaceId, newId(), name, hash,
+                sorted(scopes))).revokedAt() == null;
         invalidate();
         return active;
     }
 
     /** Whether any workspace holds an active key: a first run without one has no way in. */
     public boolean anyActive() {
-        return tx.executeRead(status -> repository.anyActive(status.getConnection()));
+        return tx.executeRead(status -> repository.existsByRevokedAtIsNull());
     }
 
     /** Active keys of the workspace by id, after {@code afterId} (null: from the start), at most {@code limit}. */
-    public List<ApiKeyRepository.StoredKey> list(String workspaceId, String afterId, int limit) {
-        return tx.executeRead(status -> repository.list(status.getConnection(), workspaceId, afterId, limit));
+    public List<ApiKey> list(String workspaceId, String afterId, int limit) {
+        return tx.executeRead(status -> repository.listActive(workspaceId, afterId, limit));
     }
 
     public boolean revoke(String workspaceId, String id) {
-        boolean revoked = tx.executeWrite(status -> repository.revoke(status.getConnection(), workspaceId, id));
+        boolean revoked = tx.executeWrite(status -> repository.revoke(workspaceId, id)) > 0;
         invalidate(); // revocations are rare; this instance refuses the key from now on
         return revoked;
     }
@@ -110,6 +112,10 @@ public class ApiKeys {
 
     static String newSecret() {
         return ProfileIds.RandomTokens.of("phk_", 40);
+    }
+
+    private static String[] sorted(Set<String> scopes) {
+        return scopes.stream().sorted().toArray(String[]::new);
     }
 
     private void invalidate() {

@@ -4,6 +4,7 @@ import io.micronaut.context.annotation.ConfigurationProperties;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.context.exceptions.ConfigurationException;
+import io.micronaut.core.annotation.Introspected;
 import io.micronaut.core.annotation.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,7 +13,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -27,9 +27,25 @@ import java.util.stream.Collectors;
 public class BootstrapKeys {
     private static final Logger LOG = LoggerFactory.getLogger(BootstrapKeys.class);
 
+    /** {@code keys}: further keys, each in a workspace of its own choosing, with the scopes it lists. */
     @ConfigurationProperties("profilehub.bootstrap")
-    public record Settings(@Nullable String apiKey, @Nullable String workspace,
-                           @Nullable List<Map<String, Object>> keys, @Nullable Boolean generateIfNone) {
+    public record Settings(@Nullable String apiKey, @Nullable String workspace, @Nullable List<Key> keys,
+                           @Nullable Boolean generateIfNone) {
+    }
+
+    /**
+     * One entry of {@code profilehub.bootstrap.keys}; {@code scopes} empty or absent: every scope. The framework
+     * binds {@code scopes[0]}, {@code scopes[1]}... as a list, but a list given as one comma-separated string
+     * (properties, environment variables) arrives inside an entry as a single element: it is split here. Read as
+     * anything but a list, it once fell back to every scope, so "profiles:read,profiles:write" silently granted admin.
+     */
+    @Introspected
+    public record Key(@Nullable String workspace, @Nullable String key, @Nullable List<String> scopes) {
+        public Key {
+            scopes = scopes == null ? List.of() : scopes.stream()
+                    .flatMap(listed -> Arrays.stream(listed.split(",")))
+                    .map(String::trim).filter(scope -> !scope.isEmpty()).toList();
+        }
     }
 
     private record Configured(String workspace, String key, Set<String> scopes, String property) {
@@ -43,23 +59,23 @@ public class BootstrapKeys {
         if (settings.apiKey() != null && !settings.apiKey().isBlank()) {
             configured.add(new Configured(workspace, settings.apiKey().trim(), all, "profilehub.bootstrap.api-key"));
         }
-        if (settings.keys() != null) {
-            for (int i = 0; i < settings.keys().size(); i++) {
-                Map<String, Object> entry = settings.keys().get(i);
-                String key = entry.get("key") == null ? "" : entry.get("key").toString().trim();
-                String space = entry.get("workspace") == null ? "" : entry.get("workspace").toString().trim();
-                if (key.isEmpty() || space.isEmpty()) {
-                    throw new ConfigurationException("each profilehub.bootstrap.keys entry needs a workspace and a key");
-                }
-                Set<String> scopes = scopes(entry.get("scopes"), all);
-                for (String scope : scopes) {
-                    if (Scope.of(scope).isEmpty()) {
-                        throw new ConfigurationException("profilehub.bootstrap.keys: unknown scope '" + scope
-                                + "'; use " + all);
-                    }
-                }
-                configured.add(new Configured(space, key, scopes, "profilehub.bootstrap.keys[" + i + "].key"));
+        List<Key> keys = settings.keys() == null ? List.of() : settings.keys();
+        for (int i = 0; i < keys.size(); i++) {
+            Key entry = keys.get(i);
+            String key = entry == null || entry.key() == null ? "" : entry.key().trim();
+            String space = entry == null || entry.workspace() == null ? "" : entry.workspace().trim();
+            if (key.isEmpty() || space.isEmpty()) {
+                throw new ConfigurationException("each profilehub.bootstrap.keys entry needs a workspace and a key");
             }
+            Set<String> scopes = new LinkedHashSet<>(entry.scopes());
+            for (String scope : scopes) {
+                if (Scope.of(scope).isEmpty()) {
+                    throw new ConfigurationException("profilehub.bootstrap.keys: unknown scope '" + scope
+                            + "'; use " + all);
+                }
+            }
+            configured.add(new Configured(space, key, scopes.isEmpty() ? all : scopes,
+                    "profilehub.bootstrap.keys[" + i + "].key"));
         }
         // Checked before anything is written: a refused start-up leaves no key behind.
         if (!KeyExposure.loopbackOnly(serverHost)) {
@@ -93,23 +109,5 @@ public class BootstrapKeys {
             LOG.warn("First run: generated the API key {} with every scope in workspace '{}'. It is shown only "
                     + "this once; keep it, or set PROFILEHUB_BOOTSTRAP_API_KEY.", secret, workspace);
         }
-    }
-
-    /*
-     * Properties and environment variables give a list as one comma-separated string; read as anything but a list it
-     * used to fall back to every scope, so "profiles:read,profiles:write" silently granted admin.
-     */
-    private static Set<String> scopes(@Nullable Object configured, Set<String> all) {
-        List<String> listed;
-        if (configured == null) {
-            listed = List.of();
-        } else if (configured instanceof List<?> list) {
-            listed = list.stream().map(Object::toString).map(String::trim).toList();
-        } else if (configured instanceof CharSequence text) {
-            listed = Arrays.stream(text.toString().split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
-        } else {
-            throw new ConfigurationException("profilehub.bootstrap.keys: 'scopes' must be a list of " + all);
-        }
-        return listed.isEmpty() ? all : new LinkedHashSet<>(listed);
     }
 }

@@ -1,13 +1,18 @@
 package io.profilehub.database;
 
+import io.micronaut.data.annotation.Id;
+import io.micronaut.data.annotation.MappedEntity;
+import io.micronaut.data.annotation.Query;
+import io.micronaut.data.jdbc.annotation.JdbcRepository;
+import io.micronaut.data.model.query.builder.sql.Dialect;
+import io.micronaut.data.repository.GenericRepository;
 import io.micronaut.transaction.TransactionOperations;
 import jakarta.inject.Singleton;
 
 import java.security.SecureRandom;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -16,19 +21,30 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 @Singleton
 public class ServerSecrets {
-    private static final String UPSERT = """
-            with inserted as (
-                insert into server_secrets (name, secret) values (?, ?) on conflict (name) do nothing returning secret
-            )
-            select secret from inserted union all select secret from server_secrets where name = ?
-            """;
+
+    /** A row of {@code server_secrets} (its created_at is left to PostgreSQL). */
+    @MappedEntity("server_secrets")
+    public record Secret(@Id String name, byte[] secret) {
+    }
+
+    @JdbcRepository(dialect = Dialect.POSTGRES)
+    public interface Secrets extends GenericRepository<Secret, String> {
+
+        /* The first writer wins; a concurrent second insert waits for the first to commit, then does nothing. */
+        @Query("insert into server_secrets (name, secret) values (:name, :secret) on conflict (name) do nothing")
+        int insertIfAbsent(String name, byte[] secret);
+
+        Optional<Secret> findByName(String name);
+    }
 
     private final TransactionOperations<Connection> tx;
+    private final Secrets secrets;
     private final Map<String, byte[]> cache = new ConcurrentHashMap<>();
     private final SecureRandom random = new SecureRandom();
 
-    public ServerSecrets(TransactionOperations<Connection> tx) {
+    public ServerSecrets(TransactionOperations<Connection> tx, Secrets secrets) {
         this.tx = tx;
+        this.secrets = secrets;
     }
 
     public byte[] get(String name) {
@@ -38,17 +54,10 @@ public class ServerSecrets {
     private byte[] load(String name) {
         byte[] fresh = new byte[32];
         random.nextBytes(fresh);
+        // Read committed: the select after the insert sees the row, whichever instance wrote it.
         return tx.executeWrite(status -> {
-            Connection c = status.getConnection();
-            try (PreparedStatement ps = c.prepareStatement(UPSERT)) {
-                ps.setString(1, name);
-                ps.setBytes(2, fresh);
-                ps.setString(3, name);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    return rs.getBytes(1);
-                }
-            }
+            secrets.insertIfAbsent(name, fresh);
+            return secrets.findByName(name).orElseThrow().secret();
         });
     }
 }

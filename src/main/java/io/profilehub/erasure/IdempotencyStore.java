@@ -2,20 +2,33 @@ package io.profilehub.erasure;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.micronaut.context.annotation.ConfigurationProperties;
+import io.micronaut.core.annotation.Introspected;
+import io.micronaut.core.annotation.Nullable;
 import io.micronaut.core.bind.annotation.Bindable;
+import io.micronaut.data.annotation.Embeddable;
+import io.micronaut.data.annotation.EmbeddedId;
+import io.micronaut.data.annotation.MappedEntity;
+import io.micronaut.data.annotation.MappedProperty;
+import io.micronaut.data.annotation.Query;
+import io.micronaut.data.annotation.TypeDef;
+import io.micronaut.data.jdbc.annotation.JdbcRepository;
+import io.micronaut.data.model.DataType;
+import io.micronaut.data.model.query.builder.sql.Dialect;
+import io.micronaut.data.repository.GenericRepository;
 import io.micronaut.scheduling.annotation.Scheduled;
+import io.micronaut.transaction.TransactionDefinition;
 import io.micronaut.transaction.TransactionOperations;
+import io.micronaut.transaction.annotation.Transactional;
 import io.profilehub.http.JsonInput;
 import jakarta.inject.Singleton;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
+import java.util.Optional;
 
 /**
  * Requests sent with an Idempotency-Key: the key is claimed in a committed transaction of its own before the work
@@ -60,129 +73,156 @@ public class IdempotencyStore {
     public record Done(int status, JsonNode body) implements Claim {
     }
 
-    private static final String INSERT = """
-            insert into idempotency_keys (workspace_id, key, request, state) values (?, ?, ?, 'claimed')
-            on conflict do nothing
-            """;
-    private static final String FIND = """
-            select request, state, status, body::text,
-                   created_at < now() - ? * interval '1 millisecond' as expired,
-                   claimed_at < now() - ? * interval '1 millisecond' as abandoned
-              from idempotency_keys where workspace_id = ? and key = ? for update
-            """;
-    private static final String RENEW = """
-            update idempotency_keys
-               set request = ?, state = 'claimed', status = null, body = null, subjects = '{}',
-                   created_at = now(), claimed_at = now()
-             where workspace_id = ? and key = ?
-            """;
-    private static final String TAKE_OVER = "update idempotency_keys set claimed_at = now() where workspace_id = ? and key = ?";
-    private static final String COMPLETE = """
-            update idempotency_keys set state = 'done', status = ?, body = ?::jsonb, subjects = ?::text[]
-             where workspace_id = ? and key = ? and state = 'claimed'
-            """;
-    private static final String RELEASE = "delete from idempotency_keys where workspace_id = ? and key = ? and state = 'claimed'";
-    private static final String SCRUB = """
-            delete from idempotency_keys where workspace_id = ? and subjects @> array[?]::text[] and state = 'done'
-            """;
-    private static final String PURGE = "delete from idempotency_keys where created_at < now() - ? * interval '1 millisecond'";
+    /**
+     * A row of {@code idempotency_keys}. Nothing reads or writes whole rows: {@link Records} has the statements, and
+     * this is the table they work on. Not qualified with a schema: the pool's connections have
+     * {@code profilehub.schema} as theirs.
+     */
+    @MappedEntity("idempotency_keys")
+    public record Row(@EmbeddedId RowKey id, String request, String state, @Nullable Integer status,
+                      @Nullable @TypeDef(type = DataType.JSON) String body, String[] subjects, Instant createdAt,
+                      Instant claimedAt) {
+    }
+
+    @Embeddable
+    public record RowKey(@MappedProperty("workspace_id") String workspaceId, @MappedProperty("key") String key) {
+    }
+
+    /** What {@link Records#lock} finds: the stored claim or answer, and whether it is past its time. */
+    @Introspected
+    public record Found(String request, String state, @Nullable Integer status, @Nullable String body,
+                        boolean expired, boolean abandoned) {
+    }
+
+    /*
+     * Hand-written statements: claiming needs INSERT ... ON CONFLICT DO NOTHING and SELECT ... FOR UPDATE, and the
+     * times are compared with PostgreSQL's clock, as every instance sees the same one.
+     */
+    @JdbcRepository(dialect = Dialect.POSTGRES)
+    public interface Records extends GenericRepository<Row, RowKey> {
+
+        /** 1: the key is this request's now; 0: someone holds it. */
+        @Query("""
+                insert into idempotency_keys (workspace_id, key, request, state)
+                values (:workspaceId, :key, :request, 'claimed')
+                on conflict do nothing
+                """)
+        int insertClaim(String workspaceId, String key, String request);
+
+        @Query("""
+                select request, state, status, body::text as body,
+                       created_at < now() - :retentionMillis * interval '1 millisecond' as expired,
+                       claimed_at < now() - :claimTimeoutMillis * interval '1 millisecond' as abandoned
+                  from idempotency_keys where workspace_id = :workspaceId and key = :key for update
+                """)
+        Optional<Found> lock(String workspaceId, String key, long retentionMillis, long claimTimeoutMillis);
+
+        @Query("""
+                update idempotency_keys
+                   set request = :request, state = 'claimed', status = null, body = null, subjects = '{}',
+                       created_at = now(), claimed_at = now()
+                 where workspace_id = :workspaceId and key = :key
+                """)
+        int renew(String workspaceId, String key, String request);
+
+        @Query("update idempotency_keys set claimed_at = now() where workspace_id = :workspaceId and key = :key")
+        int takeOver(String workspaceId, String key);
+
+        @Query("""
+                update idempotency_keys
+                   set state = 'done', status = :status, body = cast(:body as jsonb), subjects = :subjects
+                 where workspace_id = :workspaceId and key = :key and state = 'claimed'
+                """)
+        int complete(String workspaceId, String key, int status, String body, String[] subjects);
+
+        @Query("delete from idempotency_keys where workspace_id = :workspaceId and key = :key and state = 'claimed'")
+        int release(String workspaceId, String key);
+
+        @Query("""
+                delete from idempotency_keys
+                 where workspace_id = :workspaceId and subjects @> array[:profileId]::text[] and state = 'done'
+                """)
+        int scrub(String workspaceId, String profileId);
+
+        @Query("delete from idempotency_keys where created_at < now() - :retentionMillis * interval '1 millisecond'")
+        int purge(long retentionMillis);
+    }
 
     private final TransactionOperations<Connection> tx;
+    private final Records records;
     private final Settings settings;
 
-    public IdempotencyStore(TransactionOperations<Connection> tx, Settings settings) {
+    public IdempotencyStore(TransactionOperations<Connection> tx, Records records, Settings settings) {
         this.tx = tx;
+        this.records = records;
         this.settings = settings;
     }
 
     /** Claims the key for this request in a transaction of its own, or says why not. */
     public Claim claim(String workspaceId, String key, String requestHash) {
         return tx.executeWrite(status -> {
-            Connection c = status.getConnection();
-            try (PreparedStatement ps = c.prepareStatement(INSERT)) {
-                ps.setString(1, workspaceId);
-                ps.setString(2, key);
-                ps.setString(3, requestHash);
-                if (ps.executeUpdate() == 1) {
+            if (records.insertClaim(workspaceId, key, requestHash) == 1) {
+                return new Claimed();
+            }
+            Optional<Found> found = records.lock(workspaceId, key, settings.retention().toMillis(),
+                    settings.claimTimeout().toMillis());
+            if (found.isEmpty()) {
+                return new InFlight(); // released between our insert and read: the client may simply retry
+            }
+            Found row = found.get();
+            if (row.expired()) {
+                // Past retention the key is free again, whether or not the purge has run yet.
+                records.renew(workspaceId, key, requestHash);
+                return new Claimed();
+            }
+            if (!row.request().equals(requestHash)) {
+                return new Reused();
+            }
+            if (row.state().equals("claimed")) {
+                if (row.abandoned()) {
+                    records.takeOver(workspaceId, key);
                     return new Claimed();
                 }
+                return new InFlight();
             }
-            try (PreparedStatement ps = c.prepareStatement(FIND)) {
-                ps.setLong(1, settings.retention().toMillis());
-                ps.setLong(2, settings.claimTimeout().toMillis());
-                ps.setString(3, workspaceId);
-                ps.setString(4, key);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) {
-                        return new InFlight(); // released between our insert and read: the client may simply retry
-                    }
-                    if (rs.getBoolean(5)) {
-                        // Past retention the key is free again, whether or not the purge has run yet.
-                        update(c, RENEW, requestHash, workspaceId, key);
-                        return new Claimed();
-                    }
-                    if (!rs.getString(1).equals(requestHash)) {
-                        return new Reused();
-                    }
-                    if (rs.getString(2).equals("claimed")) {
-                        if (rs.getBoolean(6)) {
-                            update(c, TAKE_OVER, workspaceId, key);
-                            return new Claimed();
-                        }
-                        return new InFlight();
-                    }
-                    return new Done(rs.getInt(3), JsonInput.MAPPER.readTree(rs.getString(4)));
-                }
-            }
+            return new Done(row.status(), JsonInput.MAPPER.readTree(row.body()));
         });
     }
 
     /** Stores the answer to replay; {@code subjects}: the profile ids it is about. */
     public void complete(String workspaceId, String key, int status, String body, Collection<String> subjects) {
-        tx.executeWrite(s -> {
-            Connection c = s.getConnection();
-            try (PreparedStatement ps = c.prepareStatement(COMPLETE)) {
-                ps.setInt(1, status);
-                ps.setString(2, body);
-                ps.setArray(3, c.createArrayOf("text", subjects.toArray()));
-                ps.setString(4, workspaceId);
-                ps.setString(5, key);
-                ps.executeUpdate();
-            }
-            return null;
-        });
+        tx.executeWrite(s -> records.complete(workspaceId, key, status, body, subjects.toArray(String[]::new)));
     }
 
     /** The work failed without an answer worth replaying: the key is free for a retry. */
     public void release(String workspaceId, String key) {
-        tx.executeWrite(s -> update(s.getConnection(), RELEASE, workspaceId, key));
+        tx.executeWrite(s -> records.release(workspaceId, key));
     }
 
-    /** Within an erasure's transaction: answers about the erased profile are not kept. */
-    public void scrub(Connection c, String workspaceId, String profileId) throws SQLException {
-        update(c, SCRUB, workspaceId, profileId);
+    /**
+     * Within an erasure's transaction (the caller's, which the statement joins): answers about the erased profile
+     * are not kept.
+     */
+    @Transactional(propagation = TransactionDefinition.Propagation.MANDATORY)
+    public void scrub(String workspaceId, String profileId) {
+        records.scrub(workspaceId, profileId);
+    }
+
+    /**
+     * As {@link #scrub(String, String)}: the connection only shows that the caller holds a transaction, which the
+     * statement joins. Kept for ErasureService until it calls the two-argument form.
+     */
+    @Deprecated(forRemoval = true)
+    public void scrub(Connection inTransaction, String workspaceId, String profileId) {
+        scrub(workspaceId, profileId);
     }
 
     @Scheduled(fixedDelay = "1h", initialDelay = "1m")
     public int purge() {
-        int purged = tx.executeWrite(s -> {
-            try (PreparedStatement ps = s.getConnection().prepareStatement(PURGE)) {
-                ps.setLong(1, settings.retention().toMillis());
-                return ps.executeUpdate();
-            }
-        });
+        int purged = tx.executeWrite(s -> records.purge(settings.retention().toMillis()));
         if (purged > 0) {
             LOG.info("Purged {} Idempotency-Key records older than {}", purged, settings.retention());
         }
         return purged;
-    }
-
-    private static int update(Connection c, String sql, String... params) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < params.length; i++) {
-                ps.setString(i + 1, params[i]);
-            }
-            return ps.executeUpdate();
-        }
     }
 }
