@@ -64,7 +64,7 @@ public class ErasureService {
             if (target.isPresent()) {
                 ErasureRepository.Erasure erasure = plan(workspaceId, userId, target.get(), suppress);
                 repository.erase(c, workspaceId, userId, erasure);
-                idempotency.scrub(c, workspaceId, userId);
+                idempotency.scrub(workspaceId, userId);
                 changeLog.scrub(c, workspaceId, userId);
                 List<ChangeLogWriter.Change> events = new ArrayList<>();
                 for (int i = 0; i < erasure.destinations().size(); i++) {

@@ -208,14 +208,6 @@ public class IdempotencyStore {
         records.scrub(workspaceId, profileId);
     }
 
-    /**
-     * As {@link #scrub(String, String)}: the connection only shows that the caller holds a transaction, which the
-     * statement joins. Kept for ErasureService until it calls the two-argument form.
-     */
-    @Deprecated(forRemoval = true)
-    public void scrub(Connection inTransaction, String workspaceId, String profileId) {
-        scrub(workspaceId, profileId);
-    }
 
     @Scheduled(fixedDelay = "1h", initialDelay = "1m")
     public int purge() {
