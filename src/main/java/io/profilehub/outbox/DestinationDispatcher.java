@@ -57,6 +57,7 @@ final class DestinationDispatcher {
     private volatile long stateReadAt;
     /* When the earliest profile this instance parked becomes due (System.nanoTime), so the poller wakes for it. */
     private final AtomicLong nextDueNanos = new AtomicLong(Long.MAX_VALUE);
+    private final int lanesPerRound;
 
     DestinationDispatcher(DestinationSettings settings, Connector connector, OutboxCollaborators deps,
                           String instanceId) {
@@ -66,6 +67,7 @@ final class DestinationDispatcher {
         this.instanceId = instanceId;
         this.rateLimiter = settings.rateLimit() == null ? null : rateLimiter(settings);
         this.breaker = breaker(settings, deps.settings());
+        this.lanesPerRound = lanesPerRound();
     }
 
     private static RateLimiter rateLimiter(DestinationSettings settings) {
@@ -97,6 +99,21 @@ final class DestinationDispatcher {
 
     String name() {
         return settings.name();
+    }
+
+    /** Lanes one round leases: a share of the 64, at most 8, so that each worker's round stays one batch. */
+    private int lanesPerRound() {
+        return Math.max(1, Math.min(8, LANES / Math.max(1, settings.concurrency())));
+    }
+
+    /*
+     * Changes read per lane and round: a round holds about one batch in memory (40 workers holding 8 lanes of 100
+     * changes each filled a 256 MB heap and spent seconds in full GCs). Never smaller for any kind of round: a worker
+     * that takes over a crashed one's lanes then reads at least what that one may have sent, so no profile gets an
+     * older version after a newer one. A breaker's trial round leases one lane and sends one request only.
+     */
+    private int perLane(int batch) {
+        return Math.max(1, (batch + lanesPerRound - 1) / lanesPerRound);
     }
 
     CircuitBreaker.State breakerState() {
@@ -236,10 +253,8 @@ final class DestinationDispatcher {
     Round runOnce(String owner) throws InterruptedException {
         boolean trial = breaker.getState() == CircuitBreaker.State.HALF_OPEN;
         int batch = Math.max(connector.maxBatchSize(), deps.settings().batchSize());
-        // Always the same window per lane: a worker that takes over a crashed one's lanes reads at least what that one
-        // may have sent, so no profile gets an older version after a newer one. A trial sends one request only.
-        int perLane = batch;
-        int lanes = trial ? 1 : Math.max(1, LANES / Math.max(1, settings.concurrency()));
+        int lanes = trial ? 1 : lanesPerRound;
+        int perLane = perLane(batch);
         Duration leaseFor = deps.settings().lease();
         Instant leaseEnds = Instant.now().plus(leaseFor);
         RoundInput input = deps.tx().executeWrite(status -> RoundInput.read(status.getConnection(),
