@@ -518,7 +518,7 @@ public abstract class VendorContractTest extends ServiceTest {
                 ps.setBoolean(2, paused);
                 ps.executeUpdate();
             }
-            try (PreparedStatement ps = c.prepareStatement("select pg_notify('profilehub_outbox', ?)")) {
+            try (PreparedStatement ps = c.prepareStatement("select pg_notify('profilehub_outbox', 'state:' || ?)")) {
                 ps.setString(1, destination);
                 ps.execute();
             }
