@@ -267,8 +267,14 @@ final class Audit {
      * only ones at-least-once delivery may send twice. The change log has no per-event claim: an instance holds the
      * lanes whose cursor it leased, and with them their unsettled changes past the cursor's position, and the
      * changes of profiles parked in those lanes that were due while it held the lease (a round reads those too).
+     * A round reads at most {@code window} changes past a lane's position (the batch size, for connectors that send
+     * one change per request), so nothing further was read; the position has not moved while the lease is held.
      */
     Set<String> inFlightOf(String instanceId) throws SQLException {
+        return inFlightOf(instanceId, Integer.MAX_VALUE);
+    }
+
+    Set<String> inFlightOf(String instanceId, int window) throws SQLException {
         Set<String> held = new HashSet<>();
         try (Connection c = connect(); PreparedStatement ps = c.prepareStatement("""
                 select s.destination, s.profile_id, s.profile_version
@@ -278,10 +284,12 @@ final class Audit {
                     on p.destination = s.destination and p.workspace_id = s.workspace_id
                    and p.profile_id = s.profile_id
                  where s.workspace_id = ? and c.lease_owner like ? and s.status in ('pending', 'in_flight')
+                   and s.seq <= c.position + ?
                    and case when p.profile_id is null then s.seq > c.position
                             else s.seq >= p.from_seq and p.available_at <= c.lease_until end""")) {
             ps.setString(1, workspace);
             ps.setString(2, instanceId + ":%");
+            ps.setLong(3, window);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     held.add(key(rs.getString(1), rs.getString(2), rs.getLong(3)));
