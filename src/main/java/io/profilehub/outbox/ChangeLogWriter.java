@@ -59,7 +59,7 @@ public class ChangeLogWriter {
     private static final String SCRUB = """
             with changes as (
                 update change_log set change = '{"scrubbed": true}'::jsonb
-                 where workspace_id = ? and profile_id = ? and kind = 'upsert' and not change ? 'scrubbed'
+                 where workspace_id = ? and profile_id = ? and kind = 'upsert' and not change ?? 'scrubbed'
             ), letters as (
                 update dead_letters set event = '{"scrubbed": true}'::jsonb, last_error = null
                  where workspace_id = ? and profile_id = ? and kind = 'upsert'

@@ -202,7 +202,7 @@ public class DeliveryRepository {
     private static final String UNSEAL = """
             update change_log l set change = l.change - 'sealed'
               from unnest(?::int[], ?::bigint[]) as u(lane, seq)
-             where l.lane = u.lane and l.seq = u.seq and l.change ? 'sealed'
+             where l.lane = u.lane and l.seq = u.seq and l.change ?? 'sealed'
             """;
 
     private static final String BACKLOG = """

@@ -374,11 +374,12 @@ class AuthApiTest extends ServiceTest {
         assertEquals(200, other.get("/erasures/" + theirErased).status(), "their erasure is still theirs to read");
         awaitQuiet(workspace);
 
-        // Counts are per workspace.
-        long ourDead = Rows.count("select count(*) from profilehub.outbox_events where workspace_id = ?"
-                + " and destination = 'hook' and status = 'dead'", workspace);
-        long theirDeadCount = Rows.count("select count(*) from profilehub.outbox_events where workspace_id = ?"
-                + " and destination = 'hook' and status = 'dead'", otherWorkspace);
+        // Counts are per workspace. A dead event is a dead letter now (delivery_status would mark every change a
+        // letter's versions cover, such as a backfill's or a retry's copy of the same version, as dead).
+        long ourDead = Rows.count("select count(*) from profilehub.dead_letters where workspace_id = ?"
+                + " and destination = 'hook'", workspace);
+        long theirDeadCount = Rows.count("select count(*) from profilehub.dead_letters where workspace_id = ?"
+                + " and destination = 'hook'", otherWorkspace);
         assertTrue(theirDeadCount > 0);
         assertEquals(ourDead, hookStatus(api()).path("dead").asLong(), "our count is ours alone");
         assertEquals(theirDeadCount, hookStatus(other).path("dead").asLong(), "theirs is theirs alone");
@@ -501,7 +502,7 @@ class AuthApiTest extends ServiceTest {
 
     /** Waits until no event of the workspace is waiting or being sent and no backfill of it is running. */
     private static void awaitQuiet(String workspaceId) {
-        Awaits.until(Duration.ofSeconds(10), () -> Rows.count("select count(*) from profilehub.outbox_events"
+        Awaits.until(Duration.ofSeconds(10), () -> Rows.count("select count(*) from profilehub.delivery_status"
                 + " where workspace_id = ? and status in ('pending', 'in_flight')", workspaceId) == 0
                 && Rows.count("select count(*) from profilehub.backfill_jobs where workspace_id = ? and status = 'running'",
                 workspaceId) == 0);
@@ -519,7 +520,7 @@ class AuthApiTest extends ServiceTest {
                     (select count(*) || ' suppressions' from profilehub.suppressions where workspace_id = ?),
                     (select count(*) || ' backfills' from profilehub.backfill_jobs where workspace_id = ?),
                     (select count(*) || ' idempotency keys' from profilehub.idempotency_keys where workspace_id = ?),
-                    (select count(*) || ' dead' from profilehub.outbox_events where workspace_id = ? and status = 'dead'),
+                    (select count(*) || ' dead' from profilehub.dead_letters where workspace_id = ?),
                     (select coalesce(string_agg(name || ' paused ' || paused, ', ' order by name), 'no state')
                        from profilehub.destination_state))
                 """, workspace, workspace, workspace, workspace, workspace).get(0);

@@ -330,7 +330,7 @@ class AllVendorsEndToEndTest extends ServiceTest {
     }
 
     private long count(String status) {
-        String sql = "select count(*) from profilehub.outbox_events where destination = any(?) and status = ?";
+        String sql = "select count(*) from profilehub.delivery_status where destination = any(?) and status = ?";
         try (Connection c = TestDatabase.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setArray(1, c.createArrayOf("text", Set.of(OURS, VERO, THRIVE, MARKETAP).toArray()));
             ps.setString(2, status);

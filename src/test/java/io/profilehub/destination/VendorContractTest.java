@@ -9,6 +9,7 @@ import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.profilehub.outbox.Awaits;
+import io.profilehub.outbox.ChangeLogWriter;
 import io.profilehub.support.Api;
 import io.profilehub.support.ServiceTest;
 import io.profilehub.support.TestDatabase;
@@ -280,35 +281,43 @@ public abstract class VendorContractTest extends ServiceTest {
                   from input i order by i.ord
                 returning id, workspace_id, identifiers, traits, version, updated_at
             )
-            insert into outbox_events (workspace_id, destination, profile_id, kind, profile_version, payload)
-            select c.workspace_id, ?, c.id, 'upsert', c.version,
+            select c.id, c.version,
                    jsonb_build_object('type', 'profile.upsert', 'profileId', c.id, 'workspaceId', c.workspace_id,
                                       'version', c.version, 'created', true, 'occurredAt', c.updated_at,
-                                      'identifiers', c.identifiers, 'traits', c.traits)
+                                      'identifiers', c.identifiers, 'traits', c.traits)::text
               from created c
-            returning profile_id
             """;
 
     /**
-     * Creates profiles and their create events for the main destination in one statement, as the profile store's
-     * create does (without unique keys). A thousand creates through the API take longer than this whole suite may
-     * on a small shared machine, and the size-limit tests are about what the connector makes of a full claim.
+     * Creates profiles and their create events for the main destination in one transaction, as the profile store's
+     * create does (without unique keys): the changes go into the log through the service's own ChangeLogWriter, which
+     * numbers them in their lanes. A thousand creates through the API take longer than this whole suite may on a
+     * small shared machine, and the size-limit tests are about what the connector makes of a full claim.
      */
     protected List<String> seedCreated(List<String> profiles) {
-        try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(SEED)) {
-            ps.setString(1, "[" + String.join(",", profiles) + "]");
-            ps.setString(2, workspace);
-            ps.setString(3, main);
+        ChangeLogWriter writer = server.getApplicationContext().getBean(ChangeLogWriter.class);
+        try (Connection c = connect()) {
+            c.setAutoCommit(false);
             List<String> ids = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    ids.add(rs.getString(1));
+            List<ChangeLogWriter.Change> changes = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(SEED)) {
+                ps.setString(1, "[" + String.join(",", profiles) + "]");
+                ps.setString(2, workspace);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        ids.add(rs.getString(1));
+                        changes.add(new ChangeLogWriter.Change(workspace, rs.getString(1), rs.getLong(2), "upsert",
+                                rs.getString(3), main));
+                    }
                 }
             }
+            writer.append(c, changes);
+            c.commit();
             try (PreparedStatement notify = c.prepareStatement("select pg_notify('profilehub_outbox', ?)")) {
                 notify.setString(1, main);
                 notify.execute();
             }
+            c.commit();
             return ids;
         } catch (SQLException e) {
             throw new IllegalStateException(e);
@@ -316,7 +325,7 @@ public abstract class VendorContractTest extends ServiceTest {
     }
 
     protected static long countDelivered(String destination, List<String> profileIds) {
-        String sql = "select count(*) from outbox_events where destination = ? and status = 'delivered'"
+        String sql = "select count(*) from delivery_status where destination = ? and status = 'delivered'"
                 + " and profile_id = any(?)";
         try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, destination);
@@ -381,6 +390,18 @@ public abstract class VendorContractTest extends ServiceTest {
                 .toList();
     }
 
+    /** The status codes the fake answered the requests carrying one vendor user id with, oldest first. */
+    protected List<Integer> answersFor(boolean alt, String userId) {
+        List<ServeEvent> events = new ArrayList<>(vendor.getAllServeEvents());
+        java.util.Collections.reverse(events);
+        String prefix = alt ? "/alt/" : "/";
+        return events.stream()
+                .filter(e -> e.getRequest().getUrl().startsWith(prefix)
+                        && (alt || !e.getRequest().getUrl().startsWith("/alt/")))
+                .filter(e -> items(e.getRequest()).stream().anyMatch(i -> userId.equals(userIdOf(i))))
+                .map(e -> e.getResponse().getStatus()).toList();
+    }
+
     protected List<LoggedRequest> requestsFor(boolean alt, String userId) {
         return requests(alt).stream().filter(r -> items(r).stream().anyMatch(i -> userId.equals(userIdOf(i))))
                 .toList();
@@ -411,10 +432,32 @@ public abstract class VendorContractTest extends ServiceTest {
         }
     }
 
+    /**
+     * The profile's events for a destination as delivery_status shows them. attempts: a delivered event's failed
+     * attempts and the one that delivered it, a dead one's as its dead letter counts them, else its failed attempts.
+     * lastStatus and lastError: a dead event's from its dead letter, a waiting one's from its latest failed attempt;
+     * null for a delivered event (the log keeps no record of a delivery's answer).
+     */
     protected static List<Event> events(String destination, String profileId) {
         String sql = """
-                select id, status, attempts, last_status, last_error, profile_version, payload->>'occurredAt'
-                  from outbox_events where destination = ? and profile_id = ? order by id
+                select s.id, s.status,
+                       case s.status when 'delivered' then s.failed_attempts + 1
+                                     when 'dead' then d.attempts else s.failed_attempts end,
+                       case s.status when 'dead' then d.last_status when 'delivered' then null else f.http_status end,
+                       case s.status when 'dead' then d.last_error when 'delivered' then null else f.error end,
+                       s.profile_version, s.change->>'occurredAt'
+                  from delivery_status s
+                  left join lateral (select * from dead_letters x
+                                      where x.workspace_id = s.workspace_id and x.destination = s.destination
+                                        and x.profile_id = s.profile_id
+                                        and s.profile_version between x.first_version and x.version
+                                      order by x.id desc limit 1) d on true
+                  left join lateral (select * from delivery_failures x
+                                      where x.workspace_id = s.workspace_id and x.destination = s.destination
+                                        and x.profile_id = s.profile_id
+                                        and s.profile_version between x.first_version and x.last_version
+                                      order by x.failed_at desc limit 1) f on true
+                 where s.destination = ? and s.profile_id = ? order by s.id
                 """;
         try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, destination);
@@ -448,7 +491,8 @@ public abstract class VendorContractTest extends ServiceTest {
     }
 
     protected static long countEvents(String destination, String status) {
-        return sqlLong("select count(*) from outbox_events where destination = ? and status = ?", destination, status);
+        return sqlLong("select count(*) from delivery_status where destination = ? and status = ?", destination,
+                status);
     }
 
     protected static boolean paused(String destination) {
@@ -474,7 +518,7 @@ public abstract class VendorContractTest extends ServiceTest {
                 ps.setBoolean(2, paused);
                 ps.executeUpdate();
             }
-            try (PreparedStatement ps = c.prepareStatement("select pg_notify('profilehub_outbox', ?)")) {
+            try (PreparedStatement ps = c.prepareStatement("select pg_notify('profilehub_outbox', 'state:' || ?)")) {
                 ps.setString(1, destination);
                 ps.execute();
             }

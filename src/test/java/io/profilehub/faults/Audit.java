@@ -174,7 +174,7 @@ final class Audit {
                 }
             }
             try (PreparedStatement ps = c.prepareStatement("""
-                    select destination, profile_id, profile_version, status from profilehub.outbox_events
+                    select destination, profile_id, profile_version, status from profilehub.delivery_status
                      where workspace_id = ? order by id""")) {
                 ps.setString(1, workspace);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -232,7 +232,7 @@ final class Audit {
     /** Events of the workspace still to deliver (pending or in flight). */
     long undelivered() {
         try (Connection c = connect(); PreparedStatement ps = c.prepareStatement("""
-                select count(*) from profilehub.outbox_events
+                select count(*) from profilehub.delivery_status
                  where workspace_id = ? and status in ('pending', 'in_flight')""")) {
             ps.setString(1, workspace);
             try (ResultSet rs = ps.executeQuery()) {
@@ -246,7 +246,7 @@ final class Audit {
 
     long events() throws SQLException {
         try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(
-                "select count(*) from profilehub.outbox_events where workspace_id = ?")) {
+                "select count(*) from profilehub.delivery_status where workspace_id = ?")) {
             ps.setString(1, workspace);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
@@ -264,15 +264,32 @@ final class Audit {
 
     /**
      * Events a crashed instance held in flight (claimed, not settled) as (destination, profile id, version): the
-     * only ones at-least-once delivery may send twice.
+     * only ones at-least-once delivery may send twice. The change log has no per-event claim: an instance holds the
+     * lanes whose cursor it leased, and with them their unsettled changes past the cursor's position, and the
+     * changes of profiles parked in those lanes that were due while it held the lease (a round reads those too).
+     * A round reads at most {@code window} changes past a lane's position (the batch size, for connectors that send
+     * one change per request), so nothing further was read; the position has not moved while the lease is held.
      */
     Set<String> inFlightOf(String instanceId) throws SQLException {
+        return inFlightOf(instanceId, Integer.MAX_VALUE);
+    }
+
+    Set<String> inFlightOf(String instanceId, int window) throws SQLException {
         Set<String> held = new HashSet<>();
         try (Connection c = connect(); PreparedStatement ps = c.prepareStatement("""
-                select destination, profile_id, profile_version from profilehub.outbox_events
-                 where workspace_id = ? and status = 'in_flight' and lease_owner like ?""")) {
+                select s.destination, s.profile_id, s.profile_version
+                  from profilehub.delivery_status s
+                  join profilehub.delivery_cursors c on c.destination = s.destination and c.lane = s.lane
+                  left join profilehub.delivery_parked p
+                    on p.destination = s.destination and p.workspace_id = s.workspace_id
+                   and p.profile_id = s.profile_id
+                 where s.workspace_id = ? and c.lease_owner like ? and s.status in ('pending', 'in_flight')
+                   and s.seq <= c.position + ?
+                   and case when p.profile_id is null then s.seq > c.position
+                            else s.seq >= p.from_seq and p.available_at <= c.lease_until end""")) {
             ps.setString(1, workspace);
             ps.setString(2, instanceId + ":%");
+            ps.setLong(3, window);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     held.add(key(rs.getString(1), rs.getString(2), rs.getLong(3)));
@@ -289,9 +306,8 @@ final class Audit {
     Map<String, Integer> attempts() throws SQLException {
         Map<String, Integer> attempts = new HashMap<>();
         try (Connection c = connect(); PreparedStatement ps = c.prepareStatement("""
-                select destination, profile_id, profile_version,
-                       greatest(0, attempts - case when status = 'delivered' then 1 else 0 end)
-                  from profilehub.outbox_events
+                select destination, profile_id, profile_version, failed_attempts
+                  from profilehub.delivery_status
                  where workspace_id = ?""")) {
             ps.setString(1, workspace);
             try (ResultSet rs = ps.executeQuery()) {
@@ -303,12 +319,16 @@ final class Audit {
         return attempts;
     }
 
-    /** Instance ids currently holding events in flight. */
+    /** Instance ids currently holding events in flight (a live lease on a lane with in-flight changes). */
     Set<String> instancesInFlight() throws SQLException {
         Set<String> owners = new HashSet<>();
         try (Connection c = connect(); PreparedStatement ps = c.prepareStatement("""
-                select distinct split_part(lease_owner, ':', 1) from profilehub.outbox_events
-                 where workspace_id = ? and status = 'in_flight'""")) {
+                select distinct split_part(c.lease_owner, ':', 1)
+                  from profilehub.delivery_cursors c
+                 where c.lease_owner is not null
+                   and exists (select 1 from profilehub.delivery_status s
+                                where s.destination = c.destination and s.lane = c.lane and s.workspace_id = ?
+                                  and s.status = 'in_flight')""")) {
             ps.setString(1, workspace);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

@@ -90,6 +90,6 @@ class ProfileSizeLimitTest extends ServiceTest {
     }
 
     private static long events(String id) {
-        return Rows.count("select count(*) from profilehub.outbox_events where profile_id = ?", id);
+        return Rows.count("select count(*) from profilehub.change_log where profile_id = ?", id);
     }
 }

@@ -46,7 +46,7 @@ public final class Rows {
 
     /**
      * A fingerprint of everything a request could write in a workspace (profiles and their versions, identity keys,
-     * API keys and revocations, outbox events): equal before and after means nothing was written.
+     * API keys and revocations, changes in the change log): equal before and after means nothing was written.
      */
     public static String footprint(String workspace) {
         return strings("""
@@ -56,7 +56,7 @@ public final class Rows {
                     (select count(*) || ' identity keys' from profilehub.identity_keys where workspace_id = ?),
                     (select count(*) || ' api keys, ' || count(revoked_at) || ' revoked'
                        from profilehub.api_keys where workspace_id = ?),
-                    (select count(*) || ' outbox events' from profilehub.outbox_events where workspace_id = ?))
+                    (select count(*) || ' changes' from profilehub.change_log where workspace_id = ?))
                 """, workspace, workspace, workspace, workspace).get(0);
     }
 }
