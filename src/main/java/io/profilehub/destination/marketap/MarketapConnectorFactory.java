@@ -42,10 +42,8 @@ public class MarketapConnectorFactory implements ConnectorFactory {
     public Connector create(DestinationSettings settings) {
         ConnectorOptions options = ConnectorOptions.check(settings, Set.of(PROJECT_ID));
         String projectId = options.required(PROJECT_ID, "set it to the Marketap project the API key belongs to");
-        String emailKey = options.get(ConnectorOptions.EMAIL, "email");
-        FieldMapping fields = FieldMapping.of(options, emailKey, MarketapMapping.IDENTIFIER_DEFAULTS,
-                MarketapMapping.TRAIT_DEFAULTS);
-        ProfileChanges changes = new ProfileChanges(profiles, options.get(ConnectorOptions.USER_ID, null));
-        return new MarketapConnector(settings, http, changes, new MarketapMapping(fields), projectId);
+        FieldMapping fields = options.fieldMapping(MarketapMapping.IDENTIFIER_DEFAULTS, MarketapMapping.TRAIT_DEFAULTS);
+        ProfileChanges changes = options.profileChanges(profiles);
+        return new MarketapConnector(settings, http.client(settings), changes, new MarketapMapping(fields), projectId);
     }
 }

@@ -48,11 +48,9 @@ public class OursConnectorFactory implements ConnectorFactory {
             throw new ConfigurationException(options.key("token") + " is longer than the " + MAX_TOKEN
                     + " characters an Ours source token has");
         }
-        String emailKey = options.get(ConnectorOptions.EMAIL, "email");
-        FieldMapping fields = FieldMapping.of(options, emailKey, OursMapping.IDENTIFIER_DEFAULTS,
-                OursMapping.TRAIT_DEFAULTS);
-        OursMapping mapping = new OursMapping(fields, emailKey, options.get(VISITOR_ID, "oursUserId"));
-        ProfileChanges changes = new ProfileChanges(profiles, options.get(ConnectorOptions.USER_ID, null));
-        return new OursConnector(settings, http, changes, mapping, emailKey);
+        FieldMapping fields = options.fieldMapping(OursMapping.IDENTIFIER_DEFAULTS, OursMapping.TRAIT_DEFAULTS);
+        OursMapping mapping = new OursMapping(fields, options.emailKey(), options.get(VISITOR_ID, "oursUserId"));
+        ProfileChanges changes = options.profileChanges(profiles);
+        return new OursConnector(settings, http.client(settings), changes, mapping, options.emailKey());
     }
 }

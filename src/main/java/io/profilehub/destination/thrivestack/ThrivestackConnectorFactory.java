@@ -47,11 +47,9 @@ public class ThrivestackConnectorFactory implements ConnectorFactory {
         Map<String, String> headers = auth.equals("bearer")
                 ? Map.of("Authorization", "Bearer " + settings.token())
                 : Map.of("x-api-key", settings.token());
-        String emailKey = options.get(ConnectorOptions.EMAIL, "email");
-        FieldMapping fields = FieldMapping.of(options, emailKey, ThrivestackMapping.IDENTIFIER_DEFAULTS,
-                ThrivestackMapping.TRAIT_DEFAULTS);
-        ProfileChanges changes = new ProfileChanges(profiles, options.get(ConnectorOptions.USER_ID, null));
-        return new ThrivestackConnector(settings, http, changes, new ThrivestackMapping(fields), headers,
+        FieldMapping fields = options.fieldMapping(ThrivestackMapping.IDENTIFIER_DEFAULTS, ThrivestackMapping.TRAIT_DEFAULTS);
+        ProfileChanges changes = options.profileChanges(profiles);
+        return new ThrivestackConnector(settings, http.client(settings), changes, new ThrivestackMapping(fields), headers,
                 ThrivestackConnector.MAX_BYTES);
     }
 }

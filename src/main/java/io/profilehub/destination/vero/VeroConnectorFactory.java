@@ -53,11 +53,9 @@ public class VeroConnectorFactory implements ConnectorFactory {
             LOG.warn("Destination {}: Vero takes HTTPS only, and the token travels in the URL; {} is plain HTTP",
                     settings.name(), settings.url());
         }
-        String emailKey = options.get(ConnectorOptions.EMAIL, "email");
-        FieldMapping fields = FieldMapping.of(options, emailKey, VeroMapping.IDENTIFIER_DEFAULTS,
-                VeroMapping.TRAIT_DEFAULTS);
-        ProfileChanges changes = new ProfileChanges(profiles, options.get(ConnectorOptions.USER_ID, null));
-        return new VeroConnector(settings, http, changes, new VeroMapping(fields, emailKey),
+        FieldMapping fields = options.fieldMapping(VeroMapping.IDENTIFIER_DEFAULTS, VeroMapping.TRAIT_DEFAULTS);
+        ProfileChanges changes = options.profileChanges(profiles);
+        return new VeroConnector(settings, http.client(settings), changes, new VeroMapping(fields, options.emailKey()),
                 AUTH_PARAMETERS.get(auth));
     }
 }
