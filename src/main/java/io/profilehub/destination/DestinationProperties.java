@@ -2,6 +2,7 @@ package io.profilehub.destination;
 
 import io.micronaut.context.annotation.EachProperty;
 import io.micronaut.context.annotation.Parameter;
+import io.micronaut.core.annotation.Introspected;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Positive;
 
@@ -17,6 +18,7 @@ import java.util.List;
  * ({@code CRM_HOOK_TYPE} gives {@code crm} as well as {@code crm-hook}), which Destinations leaves unread.
  */
 @EachProperty(Destinations.PREFIX)
+@Introspected
 public class DestinationProperties {
     private final String name;
     private String type;

@@ -7,6 +7,7 @@ import io.micronaut.context.env.PropertySource;
 import io.micronaut.context.exceptions.BeanInstantiationException;
 import io.micronaut.context.exceptions.ConfigurationException;
 import io.micronaut.context.exceptions.DependencyInjectionException;
+import io.micronaut.core.beans.BeanWrapper;
 import io.micronaut.core.naming.NameUtils;
 import io.micronaut.core.naming.conventions.StringConvention;
 import io.micronaut.core.value.PropertyResolver;
@@ -75,7 +76,7 @@ public class Destinations {
             // gives "crm" holding "hook.type" as well as "crm-hook"): a name with none of the required keys is one
             // of those aliases, not a destination.
             if (REQUIRED.stream().anyMatch(k -> present(environment, name, k))) {
-                read.put(name, parse(name, own, bound(beans, validator, name), environment, byType));
+                read.put(name, parse(name, own, bound(beans, environment, validator, name), environment, byType));
             }
         });
         // Not Map.copyOf: its iteration order is unspecified and differs from one JVM to the next.
@@ -87,10 +88,12 @@ public class Destinations {
      * refuses stops start-up with a message naming the key. The framework validates the bean as it binds it and
      * names only the property in its message, so that message is restated with the whole key.
      */
-    private static DestinationProperties bound(BeanContext beans, Validator validator, String name) {
+    private static DestinationProperties bound(BeanContext beans, PropertyResolver values, Validator validator,
+                                               String name) {
         DestinationProperties properties;
         try {
-            properties = beans.getBean(DestinationProperties.class, Qualifiers.byName(name));
+            properties = beans.findBean(DestinationProperties.class, Qualifiers.byName(name))
+                    .orElseGet(() -> boundByHand(values, name));
         } catch (BeanInstantiationException | DependencyInjectionException e) {
             List<String> problems = new ArrayList<>();
             for (Throwable t = e; t != null && problems.isEmpty(); t = t.getCause() == t ? null : t.getCause()) {
@@ -112,6 +115,27 @@ public class Destinations {
             throw new ConfigurationException(String.join("; ", problems));
         }
         return properties;
+    }
+
+    /**
+     * The same binding for a destination the framework makes no block of: it lists none for a name with a dash that
+     * only environment variables give ({@code PROFILEHUB_DESTINATIONS_CRM_HOOK_URL}), although it resolves each of
+     * its keys. Each common key is set through the bean's introspection, which converts it with the framework's
+     * conversion service as binding would.
+     */
+    private static DestinationProperties boundByHand(PropertyResolver values, String name) {
+        BeanWrapper<DestinationProperties> bean = BeanWrapper.getWrapper(new DestinationProperties(name));
+        for (String key : COMMON_KEYS) {
+            String full = PREFIX + "." + name + "." + key;
+            values.getProperty(full, Object.class).ifPresent(value -> {
+                try {
+                    bean.setProperty(NameUtils.camelCase(key), value);
+                } catch (RuntimeException e) {
+                    throw new ConfigurationException(full + " cannot be read from '" + value + "': " + reason(e), e);
+                }
+            });
+        }
+        return bean.getBean();
     }
 
     private static String reason(Throwable e) {
