@@ -14,8 +14,9 @@ import java.util.List;
  * source (files, system properties, environment variables such as {@code PROFILEHUB_DESTINATIONS_CRM_TIMEOUT}) and
  * converted by it. What an annotation can say is checked by the validator; {@link Destinations} checks the rest
  * (required keys, a known type, options of that type) and turns this into {@link DestinationSettings}. Every field
- * is optional here: the framework also makes a block of each alias an environment variable's name admits
- * ({@code CRM_HOOK_TYPE} gives {@code crm} as well as {@code crm-hook}), which Destinations leaves unread.
+ * is optional here: Destinations tells a destination from the aliases an environment variable's name admits
+ * ({@code CRM_HOOK_TYPE} gives {@code crm} as well as {@code crm-hook}) by its required keys, and names a missing
+ * one in its message.
  */
 @EachProperty(Destinations.PREFIX)
 @Introspected
