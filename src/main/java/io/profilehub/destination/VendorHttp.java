@@ -23,7 +23,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
@@ -37,6 +41,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -68,6 +73,7 @@ public class VendorHttp {
     private final HttpClientRegistry<HttpClient> registry;
     private final BeanContext beanContext;
     private final List<HttpClient> clients = new CopyOnWriteArrayList<>();
+    private boolean warm;
 
     public VendorHttp(HttpClientRegistry<HttpClient> registry, BeanContext beanContext) {
         this.registry = registry;
@@ -76,19 +82,73 @@ public class VendorHttp {
 
     /** A new pooled client for this destination; the connector keeps it for the life of the application. */
     public VendorClient client(DestinationSettings settings) {
+        warmUp();
+        HttpClient client = registry.resolveClient(null, LoadBalancer.fixed(settings.url()),
+                configuration(settings.timeout(), settings.concurrency()), beanContext);
+        clients.add(client);
+        return new Pooled(settings.name(), client.toBlocking(), settings.timeout());
+    }
+
+    private static DefaultHttpClientConfiguration configuration(Duration timeout, int connections) {
         DefaultHttpClientConfiguration configuration = new DefaultHttpClientConfiguration();
-        configuration.setConnectTimeout(settings.timeout());
-        configuration.setReadTimeout(settings.timeout());
-        configuration.setRequestTimeout(settings.timeout());
+        configuration.setConnectTimeout(timeout);
+        configuration.setReadTimeout(timeout);
+        configuration.setRequestTimeout(timeout);
         configuration.setConnectionPoolIdleTimeout(IDLE);
         configuration.setFollowRedirects(false);
         HttpClientConfiguration.ConnectionPoolConfiguration pool = configuration.getConnectionPoolConfiguration();
         pool.setEnabled(true);
-        pool.setMaxConcurrentHttp1Connections(settings.concurrency());
-        HttpClient client = registry.resolveClient(null, LoadBalancer.fixed(settings.url()), configuration,
-                beanContext);
-        clients.add(client);
-        return new Pooled(settings.name(), client.toBlocking(), settings.timeout());
+        pool.setMaxConcurrentHttp1Connections(connections);
+        return configuration;
+    }
+
+    /**
+     * The first request through the application's first client loads and compiles the client's whole request path:
+     * on a busy machine that took seconds, longer than a destination's timeout, so the first delivery after start-up
+     * timed out after the vendor had taken it and was sent again. One request to a loopback socket of our own, before
+     * the first destination's client is made, pays that at start-up instead. Nothing leaves the machine.
+     */
+    private synchronized void warmUp() {
+        if (warm) {
+            return;
+        }
+        warm = true;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Thread answer = new Thread(() -> answerOnce(socket), "vendor-http-warm-up");
+            answer.setDaemon(true);
+            answer.start();
+            URI uri = URI.create("http://" + InetAddress.getLoopbackAddress().getHostAddress() + ":"
+                    + socket.getLocalPort() + "/warm-up");
+            try (HttpClient client = registry.resolveClient(null, LoadBalancer.fixed(uri),
+                    configuration(Duration.ofSeconds(30), 1), beanContext)) {
+                new Pooled("warm-up", client.toBlocking(), Duration.ofSeconds(30))
+                        .post(uri, Map.of(), "{}".getBytes(StandardCharsets.US_ASCII));
+            }
+        } catch (Exception e) {
+            LOG.debug("The HTTP client's warm-up request failed; the first delivery will be slower", e);
+        }
+    }
+
+    /** Reads one request (headers and a Content-Length body) and answers 204. */
+    private static void answerOnce(ServerSocket socket) {
+        try (Socket connection = socket.accept()) {
+            connection.setSoTimeout(30_000);
+            InputStream in = connection.getInputStream();
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n")) {
+                int b = in.read();
+                if (b < 0) {
+                    return;
+                }
+                head.append((char) b);
+            }
+            Matcher length = Pattern.compile("(?i)content-length:\\s*(\\d+)").matcher(head);
+            in.readNBytes(length.find() ? Integer.parseInt(length.group(1)) : 0);
+            connection.getOutputStream().write("HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+        } catch (IOException e) {
+            LOG.debug("The HTTP client's warm-up answer failed", e);
+        }
     }
 
     /** A destination's client: blocking calls on the caller's thread, answers of any status read whole. */
