@@ -1,12 +1,18 @@
 package io.profilehub.destination;
 
+import io.micronaut.context.BeanContext;
 import io.micronaut.context.env.Environment;
 import io.micronaut.context.env.EnvironmentPropertySource;
 import io.micronaut.context.env.PropertySource;
+import io.micronaut.context.exceptions.BeanInstantiationException;
 import io.micronaut.context.exceptions.ConfigurationException;
+import io.micronaut.context.exceptions.DependencyInjectionException;
+import io.micronaut.core.beans.BeanWrapper;
+import io.micronaut.core.naming.NameUtils;
 import io.micronaut.core.naming.conventions.StringConvention;
-import io.micronaut.core.type.Argument;
 import io.micronaut.core.value.PropertyResolver;
+import io.micronaut.inject.qualifiers.Qualifiers;
+import jakarta.validation.Validator;
 import jakarta.inject.Singleton;
 
 import java.net.URI;
@@ -23,13 +29,17 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
  * The destinations configured under {@code profilehub.destinations.<name>}, read and checked once at start-up from
- * every property source (files, system properties, environment variables, with Micronaut's precedence). Values are
- * converted by the framework. A destination with an unknown type, without url or token, or with a key its type does
- * not know stops the service with a message naming the key.
+ * every property source (files, system properties, environment variables, with Micronaut's precedence). The common
+ * keys are bound and validated by the framework ({@link DestinationProperties}); the type-specific options are
+ * listed here, since only the type knows them. A destination with an unknown type, without url or token, with a value
+ * that does not convert or validate, or with a key its type does not know stops the service with a message naming
+ * the key.
  */
 @Singleton
 public class Destinations {
@@ -38,10 +48,16 @@ public class Destinations {
     static final Set<String> COMMON_KEYS = Set.of("type", "url", "token", "enabled", "workspaces",
             "concurrency", "rate-limit", "timeout", "batch-size");
     private static final Set<String> REQUIRED = Set.of("type", "url", "token");
+    /** A constraint violation as the framework words it when it validates a bean it binds. */
+    private static final Pattern VIOLATION = Pattern.compile(
+            DestinationProperties.class.getSimpleName() + "\\.(\\w+) - ([^\\n]+)");
+    private static final int DEFAULT_CONCURRENCY = 4;
+    private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
 
     private final Map<String, DestinationSettings> byName;
 
-    public Destinations(Environment environment, List<ConnectorFactory> factories) {
+    public Destinations(Environment environment, List<ConnectorFactory> factories, BeanContext beans,
+                        Validator validator) {
         Map<String, ConnectorFactory> byType = factories.stream()
                 .collect(Collectors.toMap(ConnectorFactory::type, Function.identity()));
         Set<String> names = new TreeSet<>(environment.getPropertyEntries(PREFIX));
@@ -60,11 +76,74 @@ public class Destinations {
             // gives "crm" holding "hook.type" as well as "crm-hook"): a name with none of the required keys is one
             // of those aliases, not a destination.
             if (REQUIRED.stream().anyMatch(k -> present(environment, name, k))) {
-                read.put(name, parse(name, own, environment, byType));
+                read.put(name, parse(name, own, bound(beans, environment, validator, name), environment, byType));
             }
         });
         // Not Map.copyOf: its iteration order is unspecified and differs from one JVM to the next.
         this.byName = Collections.unmodifiableMap(read);
+    }
+
+    /**
+     * The framework's binding of destination {@code name}, validated; a value it cannot convert or the validator
+     * refuses stops start-up with a message naming the key. The framework validates the bean as it binds it and
+     * names only the property in its message, so that message is restated with the whole key.
+     */
+    private static DestinationProperties bound(BeanContext beans, PropertyResolver values, Validator validator,
+                                               String name) {
+        DestinationProperties properties;
+        try {
+            properties = beans.findBean(DestinationProperties.class, Qualifiers.byName(name))
+                    .orElseGet(() -> boundByHand(values, name));
+        } catch (BeanInstantiationException | DependencyInjectionException e) {
+            List<String> problems = new ArrayList<>();
+            for (Throwable t = e; t != null && problems.isEmpty(); t = t.getCause() == t ? null : t.getCause()) {
+                Matcher violation = VIOLATION.matcher(String.valueOf(t.getMessage()));
+                while (violation.find()) {
+                    problems.add(PREFIX + "." + name + "." + NameUtils.hyphenate(violation.group(1)) + " "
+                            + violation.group(2).trim());
+                }
+            }
+            throw new ConfigurationException(problems.isEmpty()
+                    ? PREFIX + "." + name + " cannot be read: " + reason(e) : String.join("; ", problems), e);
+        }
+        // Checked here too, so that the constraints hold however the framework is set up to validate beans.
+        List<String> problems = validator.validate(properties).stream()
+                .map(v -> PREFIX + "." + name + "." + NameUtils.hyphenate(v.getPropertyPath().toString()) + " "
+                        + v.getMessage() + ", not '" + v.getInvalidValue() + "'")
+                .sorted().toList();
+        if (!problems.isEmpty()) {
+            throw new ConfigurationException(String.join("; ", problems));
+        }
+        return properties;
+    }
+
+    /**
+     * The same binding for a destination the framework makes no block of: it lists none for a name with a dash that
+     * only environment variables give ({@code PROFILEHUB_DESTINATIONS_CRM_HOOK_URL}), although it resolves each of
+     * its keys. Each common key is set through the bean's introspection, which converts it with the framework's
+     * conversion service as binding would.
+     */
+    private static DestinationProperties boundByHand(PropertyResolver values, String name) {
+        BeanWrapper<DestinationProperties> bean = BeanWrapper.getWrapper(new DestinationProperties(name));
+        for (String key : COMMON_KEYS) {
+            String full = PREFIX + "." + name + "." + key;
+            values.getProperty(full, Object.class).ifPresent(value -> {
+                try {
+                    bean.setProperty(NameUtils.camelCase(key), value);
+                } catch (RuntimeException e) {
+                    throw new ConfigurationException(full + " cannot be read from '" + value + "': " + reason(e), e);
+                }
+            });
+        }
+        return bean.getBean();
+    }
+
+    private static String reason(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return e.getMessage() + (root == e ? "" : " (" + root.getMessage() + ")");
     }
 
     private static boolean present(PropertyResolver values, String name, String key) {
@@ -136,14 +215,14 @@ public class Destinations {
     }
 
     /**
-     * Reads destination {@code name} whose option keys are {@code keys} (common ones and type-specific ones alike);
-     * each value is looked up in {@code values}, so the property source of highest precedence wins.
+     * Destination {@code name} from its {@code bound} common keys and its option keys {@code keys}, whose values are
+     * looked up in {@code values} (the property source of highest precedence wins).
      */
-    static DestinationSettings parse(String name, Set<String> keys, PropertyResolver values,
-                                     Map<String, ConnectorFactory> factories) {
+    static DestinationSettings parse(String name, Set<String> keys, DestinationProperties bound,
+                                     PropertyResolver values, Map<String, ConnectorFactory> factories) {
         String key = PREFIX + "." + name;
         Set<String> types = new TreeSet<>(factories.keySet());
-        String type = string(values, key + ".type");
+        String type = blankless(bound.getType());
         if (type == null) {
             throw new ConfigurationException(key + ".type is missing; set it to one of " + types);
         }
@@ -161,50 +240,43 @@ public class Destinations {
                         .map(k -> k.endsWith(".") ? k + "<key>" : k).toList());
             }
         }
-        String url = string(values, key + ".url");
+        String url = blankless(bound.getUrl());
         if (url == null) {
             throw new ConfigurationException(key + ".url is missing");
         }
         URI uri;
         try {
             uri = URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
-            if (uri.getScheme() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))) {
+            if (uri.getHost() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))) {
                 throw new IllegalArgumentException();
             }
         } catch (IllegalArgumentException e) {
             throw new ConfigurationException(key + ".url '" + url + "' is not an http(s) URL");
         }
-        String token = string(values, key + ".token");
+        String token = blankless(bound.getToken());
         if (token == null) {
             throw new ConfigurationException(key + ".token is missing");
         }
-        String enabledValue = string(values, key + ".enabled");
-        if (enabledValue != null && !Set.of("true", "false").contains(enabledValue.toLowerCase())) {
-            // The framework reads any other word as false: a typo would silently switch a destination off.
-            throw new ConfigurationException(key + ".enabled must be true or false, not '" + enabledValue + "'");
-        }
-        boolean enabled = typed(values, key + ".enabled", Boolean.class, "true or false").orElse(true);
-        List<String> workspaces = typed(values, key + ".workspaces", Argument.listOf(String.class), "a list of workspaces")
-                .orElse(List.of()).stream().map(String::trim).filter(s -> !s.isEmpty()).toList();
-        int concurrency = positive(key + ".concurrency",
-                typed(values, key + ".concurrency", Integer.class, "a positive whole number")).orElse(4);
-        Double rateLimit = positive(key + ".rate-limit",
-                typed(values, key + ".rate-limit", Double.class, "a positive number of requests per second")).orElse(null);
-        Duration timeout = typed(values, key + ".timeout", Duration.class, "a duration such as 10s or 500ms")
-                .orElse(Duration.ofSeconds(10));
+        String enabled = blankless(bound.getEnabled());
+        List<String> workspaces = bound.getWorkspaces() == null ? List.of() : bound.getWorkspaces().stream()
+                .map(String::trim).filter(s -> !s.isEmpty()).toList();
+        Duration timeout = bound.getTimeout() == null ? DEFAULT_TIMEOUT : bound.getTimeout();
         if (timeout.isNegative() || timeout.isZero()) {
             throw new ConfigurationException(key + ".timeout must be longer than zero, not " + timeout);
         }
-        Integer batchSize = positive(key + ".batch-size",
-                typed(values, key + ".batch-size", Integer.class, "a positive whole number")).orElse(null);
         Map<String, Object> options = new LinkedHashMap<>();
         for (String option : keys) {
             if (!COMMON_KEYS.contains(option)) {
                 options.put(option, values.getProperty(key + "." + option, String.class).orElse(""));
             }
         }
-        return new DestinationSettings(name, type, uri, token, enabled, workspaces, concurrency, rateLimit, timeout,
-                batchSize, Collections.unmodifiableMap(options));
+        return new DestinationSettings(name, type, uri, token, enabled == null || Boolean.parseBoolean(enabled),
+                workspaces, bound.getConcurrency() == null ? DEFAULT_CONCURRENCY : bound.getConcurrency(),
+                bound.getRateLimit(), timeout, bound.getBatchSize(), Collections.unmodifiableMap(options));
+    }
+
+    private static String blankless(String value) {
+        return value == null || value.isBlank() ? null : value.trim();
     }
 
     /**
@@ -237,33 +309,5 @@ public class Destinations {
             }
         }
         return names;
-    }
-
-    private static String string(PropertyResolver values, String key) {
-        return values.getProperty(key, String.class).map(String::trim).filter(s -> !s.isEmpty()).orElse(null);
-    }
-
-    /** The framework's conversion of a value; a value it cannot convert stops start-up instead of being dropped. */
-    private static <T> Optional<T> typed(PropertyResolver values, String key, Class<T> type, String expected) {
-        return typed(values, key, Argument.of(type), expected);
-    }
-
-    private static <T> Optional<T> typed(PropertyResolver values, String key, Argument<T> type, String expected) {
-        String raw = string(values, key);
-        if (raw == null) {
-            return Optional.empty();
-        }
-        Optional<T> value = values.getProperty(key, type);
-        if (value.isEmpty()) {
-            throw new ConfigurationException(key + " must be " + expected + ", not '" + raw + "'");
-        }
-        return value;
-    }
-
-    private static <T extends Number> Optional<T> positive(String key, Optional<T> value) {
-        value.filter(n -> !(n.doubleValue() > 0)).ifPresent(n -> {
-            throw new ConfigurationException(key + " must be greater than zero, not " + n);
-        });
-        return value;
     }
 }

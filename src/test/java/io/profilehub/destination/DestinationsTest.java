@@ -24,7 +24,11 @@ class DestinationsTest {
         raw.forEach((k, v) -> properties.put("profilehub.destinations.crm." + k, v));
         properties.put("profilehub.destinations.crm.visitor-id", "oursUserId");
 
-        DestinationSettings settings = Destinations.parse("crm", keys, new MapPropertyResolver(properties),
+        DestinationProperties bound = new DestinationProperties("crm");
+        bound.setType("ours");
+        bound.setUrl("https://example.com/api/");
+        bound.setToken("t");
+        DestinationSettings settings = Destinations.parse("crm", keys, bound, new MapPropertyResolver(properties),
                 Map.of("ours", factory("ours", Set.of("visitor-id", "mapping.traits.", "mapping.identifiers."))));
 
         assertEquals(Map.of("visitor-id", "oursUserId",

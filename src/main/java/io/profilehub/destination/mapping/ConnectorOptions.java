@@ -55,8 +55,19 @@ public final class ConnectorOptions {
                 || (key.startsWith(TRAIT_MAPPING) && key.length() > TRAIT_MAPPING.length());
     }
 
-    public DestinationSettings settings() {
-        return settings;
+    /** The identifier that holds the email: option {@code email}, by default {@code email}. */
+    public String emailKey() {
+        return get(EMAIL, "email");
+    }
+
+    /** The vendor type's default field mapping with the destination's {@code mapping.*} options over it. */
+    public FieldMapping fieldMapping(Map<String, String> identifierDefaults, Map<String, String> traitDefaults) {
+        return FieldMapping.of(this, emailKey(), identifierDefaults, traitDefaults);
+    }
+
+    /** How this destination resolves changes: the vendor user id from option {@code user-id}, else our profile id. */
+    public ProfileChanges profileChanges(StoredProfiles profiles) {
+        return new ProfileChanges(profiles, get(USER_ID, null));
     }
 
     /** The full configuration key of an option, for messages. */

@@ -1,51 +1,34 @@
 package io.profilehub.destination.marketap;
 
 import io.profilehub.destination.Connector;
-import io.profilehub.destination.ConnectorFactory;
 import io.profilehub.destination.DestinationSettings;
+import io.profilehub.destination.VendorClient;
 import io.profilehub.destination.VendorHttp;
 import io.profilehub.destination.mapping.ConnectorOptions;
 import io.profilehub.destination.mapping.FieldMapping;
 import io.profilehub.destination.mapping.ProfileChanges;
 import io.profilehub.destination.mapping.StoredProfiles;
+import io.profilehub.destination.mapping.VendorConnectorFactory;
 import jakarta.inject.Singleton;
 
-import java.util.Set;
 
 /**
  * {@code type: marketap}. Options: {@code project-id} (required: every Marketap request names its project),
  * {@code user-id}, {@code email}, {@code mapping.identifiers.*}, {@code mapping.traits.*}.
  */
 @Singleton
-public class MarketapConnectorFactory implements ConnectorFactory {
+public class MarketapConnectorFactory extends VendorConnectorFactory {
     static final String PROJECT_ID = "project-id";
 
-    private final VendorHttp http;
-    private final StoredProfiles profiles;
-
     public MarketapConnectorFactory(VendorHttp http, StoredProfiles profiles) {
-        this.http = http;
-        this.profiles = profiles;
+        super("marketap", http, profiles, PROJECT_ID);
     }
 
     @Override
-    public String type() {
-        return "marketap";
-    }
-
-    @Override
-    public Set<String> options() {
-        return ConnectorOptions.vendorOptions(PROJECT_ID);
-    }
-
-    @Override
-    public Connector create(DestinationSettings settings) {
-        ConnectorOptions options = ConnectorOptions.check(settings, Set.of(PROJECT_ID));
+    protected Connector create(DestinationSettings settings, ConnectorOptions options, VendorClient client) {
         String projectId = options.required(PROJECT_ID, "set it to the Marketap project the API key belongs to");
-        String emailKey = options.get(ConnectorOptions.EMAIL, "email");
-        FieldMapping fields = FieldMapping.of(options, emailKey, MarketapMapping.IDENTIFIER_DEFAULTS,
-                MarketapMapping.TRAIT_DEFAULTS);
-        ProfileChanges changes = new ProfileChanges(profiles, options.get(ConnectorOptions.USER_ID, null));
-        return new MarketapConnector(settings, http, changes, new MarketapMapping(fields), projectId);
+        FieldMapping fields = options.fieldMapping(MarketapMapping.IDENTIFIER_DEFAULTS, MarketapMapping.TRAIT_DEFAULTS);
+        ProfileChanges changes = options.profileChanges(profiles);
+        return new MarketapConnector(settings, client, changes, new MarketapMapping(fields), projectId);
     }
 }

@@ -2,12 +2,13 @@ package io.profilehub.destination.thrivestack;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.profilehub.destination.Delivery;
 import io.profilehub.destination.DestinationSettings;
 import io.profilehub.destination.Outcome;
-import io.profilehub.destination.VendorHttp;
+import io.profilehub.destination.VendorClient;
 import io.profilehub.destination.mapping.ChangeConnector;
-import io.profilehub.destination.mapping.Mapped;
+import io.profilehub.destination.mapping.Outcomes;
 import io.profilehub.destination.mapping.ProfileChange;
 import io.profilehub.destination.mapping.ProfileChanges;
 import io.profilehub.http.JsonInput;
@@ -15,7 +16,6 @@ import io.profilehub.http.JsonInput;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -30,22 +30,15 @@ public final class ThrivestackConnector extends ChangeConnector {
     /** "2 MB" read as 2,000,000 bytes, which is under the limit whichever way Thrivestack counts a megabyte. */
     static final int MAX_BYTES = 2_000_000;
 
-    private record Item(int index, byte[] json) {
-    }
-
-    private final DestinationSettings settings;
-    private final VendorHttp http;
     private final ThrivestackMapping mapping;
     private final Map<String, String> headers;
     private final URI endpoint;
     private final int maxItems;
     private final int maxBytes;
 
-    ThrivestackConnector(DestinationSettings settings, VendorHttp http, ProfileChanges changes,
+    ThrivestackConnector(DestinationSettings settings, VendorClient client, ProfileChanges changes,
                          ThrivestackMapping mapping, Map<String, String> headers, int maxBytes) {
-        super(changes, null);
-        this.settings = settings;
-        this.http = http;
+        super(changes, null, client, settings.token());
         this.mapping = mapping;
         this.headers = headers;
         this.endpoint = URI.create(settings.url() + "/identify");
@@ -60,50 +53,41 @@ public final class ThrivestackConnector extends ChangeConnector {
 
     @Override
     protected List<Outcome> deliver(List<ProfileChange> changes) {
-        Outcome[] outcomes = new Outcome[changes.size()];
-        List<Item> items = new ArrayList<>();
-        for (int i = 0; i < changes.size(); i++) {
-            Mapped mapped = mapping.map(changes.get(i));
-            if (!mapped.sendable()) {
-                outcomes[i] = mapped.outcome();
-                continue;
-            }
-            byte[] json;
-            try {
-                json = JsonInput.MAPPER.writeValueAsBytes(mapped.json());
-            } catch (JsonProcessingException e) {
-                outcomes[i] = ProfileChanges.refused("the change cannot be written as JSON");
-                continue;
-            }
-            if (json.length + 2 > maxBytes) {
-                outcomes[i] = ProfileChanges.refused("the item is " + json.length + " bytes as JSON; Thrivestack "
-                        + "takes at most " + maxBytes + " bytes per request");
-                continue;
-            }
-            items.add(new Item(i, json));
-        }
-        List<List<Item>> requests = pack(items);
-        for (List<Item> request : requests) {
-            List<Outcome> sent = post(request, requests.size() > 1);
-            for (int k = 0; k < request.size(); k++) {
-                outcomes[request.get(k).index()] = sent.get(k);
+        Outcomes outcomes = new Outcomes(changes.size());
+        Outcomes.Batch<ObjectNode> mapped = mapped(changes, mapping::map, outcomes);
+        Outcomes.Batch<byte[]> items = outcomes.batch();
+        for (int i = 0; i < mapped.size(); i++) {
+            byte[] json = serialise(mapped.items().get(i));
+            if (json == null) {
+                outcomes.settle(mapped.place(i), unwritable());
+            } else if (json.length + 2 > maxBytes) {
+                outcomes.settle(mapped.place(i), ProfileChanges.refused("the item is " + json.length
+                        + " bytes as JSON; Thrivestack takes at most " + maxBytes + " bytes per request"));
+            } else {
+                items.add(mapped.place(i), json);
             }
         }
-        return Arrays.asList(outcomes);
+        List<List<byte[]>> requests = pack(items.items());
+        int from = 0;
+        for (List<byte[]> request : requests) {
+            items.settle(from, post(request, requests.size() > 1));
+            from += request.size();
+        }
+        return outcomes.list();
     }
 
     /** Fills each request up to the item and byte limits, in order. */
-    private List<List<Item>> pack(List<Item> items) {
-        List<List<Item>> requests = new ArrayList<>();
-        List<Item> current = new ArrayList<>();
+    private List<List<byte[]>> pack(List<byte[]> items) {
+        List<List<byte[]>> requests = new ArrayList<>();
+        List<byte[]> current = new ArrayList<>();
         long size = 2; // the brackets
-        for (Item item : items) {
-            long added = item.json().length + (current.isEmpty() ? 0 : 1);
+        for (byte[] item : items) {
+            long added = item.length + (current.isEmpty() ? 0 : 1);
             if (!current.isEmpty() && (current.size() == maxItems || size + added > maxBytes)) {
                 requests.add(current);
                 current = new ArrayList<>();
                 size = 2;
-                added = item.json().length;
+                added = item.length;
             }
             current.add(item);
             size += added;
@@ -118,7 +102,7 @@ public final class ThrivestackConnector extends ChangeConnector {
      * One request. When this call split the batch into several requests, a request refused as a whole with 400 is
      * halved here: the engine bisects only a batch whose every outcome is such a 400, which a mix no longer is.
      */
-    private List<Outcome> post(List<Item> items, boolean bisect) {
+    private List<Outcome> post(List<byte[]> items, boolean bisect) {
         Outcome outcome = request(items);
         if (bisect && items.size() > 1 && outcome.kind() == Outcome.Kind.DEAD && outcome.status() == 400) {
             int half = items.size() / 2;
@@ -129,28 +113,24 @@ public final class ThrivestackConnector extends ChangeConnector {
         return Collections.nCopies(items.size(), outcome);
     }
 
-    private Outcome request(List<Item> items) {
+    private Outcome request(List<byte[]> items) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         body.write('[');
         for (int i = 0; i < items.size(); i++) {
             if (i > 0) {
                 body.write(',');
             }
-            body.writeBytes(items.get(i).json());
+            body.writeBytes(items.get(i));
         }
         body.write(']');
-        try {
-            VendorHttp.Answer answer = http.post(endpoint, headers, body.toByteArray(), settings.timeout());
-            Outcome outcome = VendorHttp.classify(answer, settings.token());
+        return post(endpoint, headers, body.toByteArray(), answer -> {
+            Outcome outcome = classify(answer);
             if (outcome.kind() == Outcome.Kind.DELIVERED && saysUnsuccessful(answer.body())) {
                 // A 2xx whose body says success:false names no cause; try again rather than lose the change.
-                return Outcome.retry(answer.status(), "answered success:false: "
-                        + VendorHttp.excerpt(answer.body(), settings.token()), null);
+                return Outcome.retry(answer.status(), "answered success:false: " + excerpt(answer.body()), null);
             }
             return outcome;
-        } catch (Exception e) {
-            return VendorHttp.failure(e, settings.timeout());
-        }
+        });
     }
 
     private static boolean saysUnsuccessful(String body) {

@@ -1,13 +1,14 @@
 package io.profilehub.destination.thrivestack;
 
 import io.profilehub.destination.Connector;
-import io.profilehub.destination.ConnectorFactory;
 import io.profilehub.destination.DestinationSettings;
+import io.profilehub.destination.VendorClient;
 import io.profilehub.destination.VendorHttp;
 import io.profilehub.destination.mapping.ConnectorOptions;
 import io.profilehub.destination.mapping.FieldMapping;
 import io.profilehub.destination.mapping.ProfileChanges;
 import io.profilehub.destination.mapping.StoredProfiles;
+import io.profilehub.destination.mapping.VendorConnectorFactory;
 import jakarta.inject.Singleton;
 
 import java.util.Map;
@@ -19,39 +20,22 @@ import java.util.Set;
  * API keys want), {@code user-id}, {@code email}, {@code mapping.identifiers.*}, {@code mapping.traits.*}.
  */
 @Singleton
-public class ThrivestackConnectorFactory implements ConnectorFactory {
+public class ThrivestackConnectorFactory extends VendorConnectorFactory {
     static final String AUTH = "auth";
 
-    private final VendorHttp http;
-    private final StoredProfiles profiles;
-
     public ThrivestackConnectorFactory(VendorHttp http, StoredProfiles profiles) {
-        this.http = http;
-        this.profiles = profiles;
+        super("thrivestack", http, profiles, AUTH);
     }
 
     @Override
-    public String type() {
-        return "thrivestack";
-    }
-
-    @Override
-    public Set<String> options() {
-        return ConnectorOptions.vendorOptions(AUTH);
-    }
-
-    @Override
-    public Connector create(DestinationSettings settings) {
-        ConnectorOptions options = ConnectorOptions.check(settings, Set.of(AUTH));
+    protected Connector create(DestinationSettings settings, ConnectorOptions options, VendorClient client) {
         String auth = options.choice(AUTH, "bearer", Set.of("bearer", "x-api-key"));
         Map<String, String> headers = auth.equals("bearer")
                 ? Map.of("Authorization", "Bearer " + settings.token())
                 : Map.of("x-api-key", settings.token());
-        String emailKey = options.get(ConnectorOptions.EMAIL, "email");
-        FieldMapping fields = FieldMapping.of(options, emailKey, ThrivestackMapping.IDENTIFIER_DEFAULTS,
-                ThrivestackMapping.TRAIT_DEFAULTS);
-        ProfileChanges changes = new ProfileChanges(profiles, options.get(ConnectorOptions.USER_ID, null));
-        return new ThrivestackConnector(settings, http, changes, new ThrivestackMapping(fields), headers,
+        FieldMapping fields = options.fieldMapping(ThrivestackMapping.IDENTIFIER_DEFAULTS, ThrivestackMapping.TRAIT_DEFAULTS);
+        ProfileChanges changes = options.profileChanges(profiles);
+        return new ThrivestackConnector(settings, client, changes, new ThrivestackMapping(fields), headers,
                 ThrivestackConnector.MAX_BYTES);
     }
 }

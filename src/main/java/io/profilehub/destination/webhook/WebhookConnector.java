@@ -5,7 +5,7 @@ import io.profilehub.destination.Connector;
 import io.profilehub.destination.Delivery;
 import io.profilehub.destination.DestinationSettings;
 import io.profilehub.destination.Outcome;
-import io.profilehub.destination.VendorHttp;
+import io.profilehub.destination.VendorClient;
 import io.profilehub.http.Timestamps;
 
 import javax.crypto.Mac;
@@ -25,11 +25,11 @@ public final class WebhookConnector implements Connector {
     public static final String SIGNATURE_HEADER = "X-ProfileHub-Signature";
 
     private final DestinationSettings settings;
-    private final VendorHttp http;
+    private final VendorClient client;
 
-    public WebhookConnector(DestinationSettings settings, VendorHttp http) {
+    public WebhookConnector(DestinationSettings settings, VendorClient client) {
         this.settings = settings;
-        this.http = http;
+        this.client = client;
     }
 
     @Override
@@ -46,7 +46,7 @@ public final class WebhookConnector implements Connector {
                 SIGNATURE_HEADER, "sha256=" + sign(settings.token(), body),
                 "X-ProfileHub-Delivery", delivery.workspaceId() + ":" + delivery.profileId() + ":"
                         + event.path("version").asText());
-        return http.postAndClassify(settings.url(), headers, body, settings.timeout(), settings.token());
+        return client.send(settings.url(), headers, body, settings.token());
     }
 
     public static String sign(String secret, byte[] body) {

@@ -29,6 +29,6 @@ public class WebhookConnectorFactory implements ConnectorFactory {
 
     @Override
     public Connector create(DestinationSettings settings) {
-        return new WebhookConnector(settings, http);
+        return new WebhookConnector(settings, http.client(settings));
     }
 }

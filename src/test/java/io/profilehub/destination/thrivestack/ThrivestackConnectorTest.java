@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.profilehub.destination.Delivery;
 import io.profilehub.destination.DestinationSettings;
 import io.profilehub.destination.Outcome;
+import io.profilehub.destination.VendorClient;
 import io.profilehub.destination.VendorHttp;
 import io.profilehub.destination.mapping.FieldMapping;
 import io.profilehub.destination.mapping.ProfileChanges;
@@ -22,16 +23,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class ThrivestackConnectorTest {
     /** Answers 400 to any request carrying the poisoned item, 200 otherwise, and remembers what it got. */
-    private static final class FakeHttp extends VendorHttp {
+    private static final class FakeHttp implements VendorClient {
         final List<Integer> itemsPerRequest = new ArrayList<>();
 
         @Override
-        public Answer post(URI uri, Map<String, String> headers, byte[] body, Duration timeout) {
+        public Duration timeout() {
+            return Duration.ofSeconds(1);
+        }
+
+        @Override
+        public VendorHttp.Answer post(URI uri, Map<String, String> headers, byte[] body) {
             String json = new String(body, StandardCharsets.UTF_8);
             itemsPerRequest.add(Api.json(json).size());
             return json.contains("poison")
-                    ? new Answer(400, "{\"success\":false}", Optional.empty())
-                    : new Answer(200, "{\"success\":true}", Optional.empty());
+                    ? new VendorHttp.Answer(400, "{\"success\":false}", Optional.empty())
+                    : new VendorHttp.Answer(200, "{\"success\":true}", Optional.empty());
         }
     }
 
