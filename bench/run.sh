@@ -120,8 +120,8 @@ pgbench_run() {
 }
 
 api() { curl -sS -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' "$@"; }
-pending() { "${PSQL[@]}" -c "select count(*) from profilehub.outbox_events where status in ('pending','in_flight')"; }
-delivered() { "${PSQL[@]}" -c "select count(*) from profilehub.outbox_events where status = 'delivered'"; }
+pending() { "${PSQL[@]}" -c "select count(*) from profilehub.delivery_status where status in ('pending','in_flight')"; }
+delivered() { "${PSQL[@]}" -c "select count(*) from profilehub.delivery_status where status = 'delivered'"; }
 received() { curl -sS "http://127.0.0.1:$RECEIVER_PORT/stats" | sed 's/count=//'; }
 
 # --- receiver and service -------------------------------------------------------------------------------------

@@ -66,8 +66,8 @@ for w in $(seq 1 $((SECONDS_TOTAL / WINDOW))); do
   jcmd "$SERVICE_PID" GC.run > /dev/null
   heap=$(jcmd "$SERVICE_PID" GC.heap_info | awk '/total/ { for (i = 1; i <= NF; i++) if ($i == "used") { v = $(i+1); sub("K,?", "", v); s += v } } END { printf "%.0f", s / 1024 }')
   rss=$(( $(ps -o rss= -p "$SERVICE_PID") / 1024 ))
-  lag=$("${PSQL[@]}" -F' ' -c "select count(*), coalesce(round(extract(epoch from now() - min(created_at))::numeric, 1), 0) from profilehub.outbox_events where status in ('pending', 'in_flight')")
+  lag=$("${PSQL[@]}" -F' ' -c "select count(*), coalesce(round(extract(epoch from now() - min(created_at))::numeric, 1), 0) from profilehub.delivery_status where status in ('pending', 'in_flight')")
   printf '| %d | %s | %s | %d | %s | %s | %s | %s | %s | %s |\n' "$w" "$(field rps "$c")" "$(field rps "$u")" \
     $(( $(field errors "$c") + $(field errors "$u") )) "$(field p99_ms "$c")" "$(field p99_ms "$u")" "$heap" "$rss" ${lag% *} ${lag#* }
 done
-echo "dead letters: $("${PSQL[@]}" -c "select count(*) from profilehub.outbox_events where status = 'dead'"); logs in $OUT"
+echo "dead letters: $("${PSQL[@]}" -c "select count(*) from profilehub.dead_letters"); logs in $OUT"
