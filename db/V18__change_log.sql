@@ -140,6 +140,7 @@ create table dead_letters (
     last_error    text,
     created_at    timestamptz not null, -- when the first change it carries was written
     dead_at       timestamptz not null default now(),
+    discarded_at  timestamptz, -- an operator dropped it (DELETE): its changes are neither dead nor delivered
     primary key (workspace_id, id)
 );
 create index dead_letters_destination on dead_letters (workspace_id, destination, id);
@@ -150,10 +151,12 @@ create index dead_letters_profile on dead_letters (workspace_id, profile_id, des
 alter table destination_state add column workspaces text[];
 
 -- Each change as each destination sees it: an operator's and a test's view (the engine reads its tables directly).
+-- status: delivered | pending | in_flight | dead | discarded (a dead letter an operator dropped) | cancelled
 create view delivery_status as
 select l.id, l.lane, l.seq, c.destination, l.workspace_id, l.profile_id, l.version as profile_version, l.kind,
        l.change, l.created_at,
        case
+           when dl.discarded_at is not null then 'discarded'
            when dl.id is not null then 'dead'
            when p.profile_id is not null and l.seq >= p.from_seq then 'pending'
            when l.seq > c.position then case when c.lease_until > now() then 'in_flight' else 'pending' end
@@ -171,10 +174,11 @@ select l.id, l.lane, l.seq, c.destination, l.workspace_id, l.profile_id, l.versi
    and (s.workspaces is null or l.workspace_id = any (s.workspaces))
   left join delivery_parked p
     on p.destination = c.destination and p.workspace_id = l.workspace_id and p.profile_id = l.profile_id
-  left join lateral (select d.id
+  left join lateral (select d.id, d.discarded_at
                        from dead_letters d
                       where d.workspace_id = l.workspace_id and d.destination = c.destination
                         and d.profile_id = l.profile_id and l.version between d.first_version and d.version
+                      order by d.id desc
                       limit 1) dl on true;
 
 -- Undelivered events move over in their order: each becomes a change for its own destination, numbered in its

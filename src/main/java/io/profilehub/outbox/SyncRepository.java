@@ -58,7 +58,8 @@ public class SyncRepository {
                        0::bigint as delivered
                   from waiting group by destination
                 union all
-                select destination, 0, 0, null, count(*), 0 from dead_letters where workspace_id = ? group by destination
+                select destination, 0, 0, null, count(*), 0 from dead_letters
+                 where workspace_id = ? and discarded_at is null group by destination
                 union all
                 select destination, 0, 0, null, 0, sum(delivered)::bigint from delivery_minutes
                  where workspace_id = ? and minute > now() - interval '1 hour' group by destination
@@ -74,7 +75,7 @@ public class SyncRepository {
 
     private static final String DEAD_LETTERS = "select " + DEAD_COLUMNS + """
               from dead_letters
-             where workspace_id = ?
+             where workspace_id = ? and discarded_at is null
                and (?::text is null or destination = ?::text)
                and (?::int is null or last_status = ?::int)
                and (?::timestamptz is null or dead_at >= ?::timestamptz)
@@ -94,7 +95,7 @@ public class SyncRepository {
                                         p.identifiers, p.traits)::text
               from dead_letters d
               left join profiles p on p.workspace_id = d.workspace_id and p.id = d.profile_id
-             where d.workspace_id = ?
+             where d.workspace_id = ? and d.discarded_at is null
                and (?::bigint is null or d.id = ?::bigint)
                and (?::text is null or d.destination = ?::text)
                and (?::int is null or d.last_status = ?::int)
@@ -117,7 +118,14 @@ public class SyncRepository {
              where e.workspace_id = ? and e.user_id in (select user_id from reopened)
             """;
 
-    private static final String DELETE_DEAD = "delete from dead_letters where workspace_id = ? and id = ?";
+    /*
+     * Discarding keeps the row (without the event) so that the changes it carried read as dropped, not as
+     * delivered; GET /identify/{id}/sync then shows what remains of the profile for that destination.
+     */
+    private static final String DELETE_DEAD = """
+            update dead_letters set discarded_at = now(), event = '{"discarded": true}'::jsonb, last_error = null
+             where workspace_id = ? and id = ? and discarded_at is null
+            """;
 
     /* The latest change of the profile for each destination, as delivery_status sees it. */
     private static final String PROFILE_SYNC = """
@@ -135,7 +143,7 @@ public class SyncRepository {
                                   where x.workspace_id = s.workspace_id and x.destination = s.destination
                                     and x.profile_id = s.profile_id and s.status = 'dead'
                                   order by x.id desc limit 1) d on true
-             where s.workspace_id = ? and s.profile_id = ?
+             where s.workspace_id = ? and s.profile_id = ? and s.status <> 'discarded'
              order by s.destination, s.seq desc
             """;
 

@@ -377,9 +377,9 @@ class AuthApiTest extends ServiceTest {
         // Counts are per workspace. A dead event is a dead letter now (delivery_status would mark every change a
         // letter's versions cover, such as a backfill's or a retry's copy of the same version, as dead).
         long ourDead = Rows.count("select count(*) from profilehub.dead_letters where workspace_id = ?"
-                + " and destination = 'hook'", workspace);
+                + " and destination = 'hook' and discarded_at is null", workspace);
         long theirDeadCount = Rows.count("select count(*) from profilehub.dead_letters where workspace_id = ?"
-                + " and destination = 'hook'", otherWorkspace);
+                + " and destination = 'hook' and discarded_at is null", otherWorkspace);
         assertTrue(theirDeadCount > 0);
         assertEquals(ourDead, hookStatus(api()).path("dead").asLong(), "our count is ours alone");
         assertEquals(theirDeadCount, hookStatus(other).path("dead").asLong(), "theirs is theirs alone");
@@ -520,7 +520,8 @@ class AuthApiTest extends ServiceTest {
                     (select count(*) || ' suppressions' from profilehub.suppressions where workspace_id = ?),
                     (select count(*) || ' backfills' from profilehub.backfill_jobs where workspace_id = ?),
                     (select count(*) || ' idempotency keys' from profilehub.idempotency_keys where workspace_id = ?),
-                    (select count(*) || ' dead' from profilehub.dead_letters where workspace_id = ?),
+                    (select count(*) || ' dead' from profilehub.dead_letters
+                      where workspace_id = ? and discarded_at is null),
                     (select coalesce(string_agg(name || ' paused ' || paused, ', ' order by name), 'no state')
                        from profilehub.destination_state))
                 """, workspace, workspace, workspace, workspace, workspace).get(0);
