@@ -80,7 +80,7 @@ public class OutboxEngine {
         });
         signal.onLocal(this::wakeForEvents);
         signal.onLocalStateChange(this::wake);
-        listener = new OutboxListener(dataSource, this::heard, this::wakeAll);
+        listener = new OutboxListener(dataSource, this::heard, this::wakeAll, signal::ownListener);
         listener.start();
         dispatchers.values().forEach(DestinationDispatcher::start);
         LOG.info("Outbox engine {} delivering to {}", instanceId, dispatchers.keySet());

@@ -21,10 +21,13 @@ final class OutboxListener implements Runnable {
     private final DataSource dataSource;
     private final Consumer<String> onNotification;
     private final Runnable onReconnect;
+    private final java.util.function.IntConsumer onBackend;
     private volatile boolean running = true;
     private Thread thread;
 
-    OutboxListener(DataSource dataSource, Consumer<String> onNotification, Runnable onReconnect) {
+    OutboxListener(DataSource dataSource, Consumer<String> onNotification, Runnable onReconnect,
+                   java.util.function.IntConsumer onBackend) {
+        this.onBackend = onBackend;
         this.dataSource = dataSource;
         this.onNotification = onNotification;
         this.onReconnect = onReconnect;
@@ -64,6 +67,7 @@ final class OutboxListener implements Runnable {
                     s.execute("LISTEN " + CHANNEL);
                 }
                 PGConnection pg = connection.unwrap(PGConnection.class);
+                onBackend.accept(pg.getBackendPID());
                 warned = false;
                 onReconnect.run(); // anything committed while we were not listening is picked up now
                 while (running) {

@@ -108,9 +108,45 @@ public class OutboxSignal {
         }
     }
 
+    /*
+     * Another instance listens when a session other than ours last ran our LISTEN: looked up every few seconds, so
+     * that a lone instance sends no NOTIFY transactions at all (a new instance is noticed within that time; its
+     * workers poll meanwhile).
+     */
+    private static final long OTHERS_RECHECK_NANOS = 5_000_000_000L;
+    private static final String OTHERS_LISTENING = "select exists (select 1 from pg_stat_activity"
+            + " where datname = current_database() and pid <> pg_backend_pid() and pid <> ?"
+            + " and query = 'LISTEN " + OutboxListener.CHANNEL + "')";
+    private volatile int ownListenerPid;
+    private long othersCheckedAt = System.nanoTime() - OTHERS_RECHECK_NANOS;
+    private boolean othersListening = true;
+
+    /** The backend of this instance's own LISTEN connection, which is not another instance. */
+    void ownListener(int pid) {
+        ownListenerPid = pid;
+    }
+
+    private boolean othersListening(Connection c) throws java.sql.SQLException {
+        long now = System.nanoTime();
+        if (now - othersCheckedAt >= OTHERS_RECHECK_NANOS) {
+            try (PreparedStatement ps = c.prepareStatement(OTHERS_LISTENING)) {
+                ps.setInt(1, ownListenerPid);
+                try (java.sql.ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    othersListening = rs.getBoolean(1);
+                }
+            }
+            othersCheckedAt = now;
+        }
+        return othersListening;
+    }
+
     /* The notification is only a wake-up (workers also poll), so its commit need not wait for the disk. */
     private void notifyAll(List<String> names) {
         try (Connection c = dataSource.getConnection()) {
+            if (!othersListening(c)) {
+                return;
+            }
             boolean autoCommit = c.getAutoCommit();
             c.setAutoCommit(false);
             try (PreparedStatement ps = c.prepareStatement(
