@@ -52,7 +52,8 @@ final class Audit {
     }
 
     private PreparedStatement prepare(Connection c, String sql) throws SQLException {
-        return c.prepareStatement(sql.replace("__STATUS__", status));
+        String aliased = status.startsWith("(") ? status + " scoped" : status; // a subquery in FROM needs a name
+        return c.prepareStatement(sql.replaceAll("__STATUS__(\\s+s\\s)", status + "$1").replace("__STATUS__", aliased));
     }
 
     Connection connect() throws SQLException {
