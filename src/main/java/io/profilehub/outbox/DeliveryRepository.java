@@ -76,12 +76,20 @@ public class DeliveryRepository {
             l.workspace_id, l.id, l.profile_id, l.kind, l.change::text, l.created_at, l.lane, l.seq, l.version,
             l.destination""";
 
-    /* LATERAL: one ordered range scan of change_log_lane per lane and partition, whatever the statistics say. */
+    /*
+     * Per lane, the first `limit` changes for this destination within (position, position + span]: the changes of
+     * other workspaces and other destinations are passed over inside PostgreSQL, so a destination serving one
+     * workspace among many skips the others' changes a span at a time without holding them. LATERAL: one ordered
+     * range scan of change_log_lane per lane and partition, whatever the statistics say.
+     */
     private static final String READ = "select " + CHANGE_COLUMNS + """
               from unnest(?::int[], ?::bigint[], ?::bigint[]) as x(lane, after_seq, upto)
              cross join lateral (select * from change_log c
                                   where c.lane = x.lane and c.seq > x.after_seq and c.seq <= x.upto
-                                  order by c.seq) l
+                                    and (c.destination is null or c.destination = ?)
+                                    and (?::text[] is null or c.workspace_id = any(?::text[]))
+                                  order by c.seq
+                                  limit ?) l
              order by l.lane, l.seq
             """;
 
@@ -272,12 +280,21 @@ public class DeliveryRepository {
         return leases;
     }
 
-    /** Changes of each lane in (position, upto], in lane order; {@code destination} filters targeted changes. */
-    public List<LoggedChange> read(Connection c, List<Lease> leases, Function<Lease, Long> upto) throws SQLException {
+    /**
+     * The first {@code limit} changes for this destination of each lane in (position, upto], in lane order;
+     * {@code workspaces} empty: every workspace.
+     */
+    public List<LoggedChange> read(Connection c, List<Lease> leases, Function<Lease, Long> upto, String destination,
+                                   List<String> workspaces, int limit) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(READ)) {
             ps.setArray(1, c.createArrayOf("integer", leases.stream().map(Lease::lane).toArray()));
             ps.setArray(2, c.createArrayOf("bigint", leases.stream().map(Lease::position).toArray()));
             ps.setArray(3, c.createArrayOf("bigint", leases.stream().map(upto).toArray()));
+            ps.setString(4, destination);
+            Array served = workspaces.isEmpty() ? null : c.createArrayOf("text", workspaces.toArray());
+            ps.setArray(5, served);
+            ps.setArray(6, served);
+            ps.setInt(7, limit);
             return changes(ps);
         }
     }

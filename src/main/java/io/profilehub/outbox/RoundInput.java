@@ -44,6 +44,9 @@ record RoundInput(List<DeliveryRepository.Lease> leases, Map<Integer, Long> upto
         }
     }
 
+    /** How far past its position one round looks into a lane, at most (other destinations' changes included). */
+    static final long SPAN = 10_000;
+
     static String key(String workspaceId, String profileId) {
         return workspaceId + "/" + profileId;
     }
@@ -59,16 +62,29 @@ record RoundInput(List<DeliveryRepository.Lease> leases, Map<Integer, Long> upto
         if (leases.isEmpty()) {
             return new RoundInput(leases, Map.of(), Map.of(), List.of(), Map.of(), false);
         }
+        // A lane is read up to `span` numbers ahead, and up to `perLane` changes for this destination in them; the
+        // round then ends the lane at its last change read when it read perLane of them. Both are fixed numbers, so
+        // a worker that takes over a lane reads at least what the previous one may have sent.
+        Map<Integer, Long> reach = new HashMap<>();
+        for (DeliveryRepository.Lease l : leases) {
+            reach.put(l.lane(), Math.min(l.head(), l.position() + SPAN));
+        }
+        List<DeliveryRepository.LoggedChange> ours = repository.read(c, leases, l -> reach.get(l.lane()), name,
+                destination.workspaces(), perLane);
+        Map<Integer, Integer> readPerLane = new HashMap<>();
+        Map<Integer, Long> lastPerLane = new HashMap<>();
+        for (DeliveryRepository.LoggedChange ch : ours) {
+            readPerLane.merge(ch.event().lane(), 1, Integer::sum);
+            lastPerLane.merge(ch.event().lane(), ch.event().seq(), Math::max);
+        }
         Map<Integer, Long> upto = new LinkedHashMap<>();
         boolean more = leases.size() == lanes;
         for (DeliveryRepository.Lease l : leases) {
-            long end = Math.min(l.head(), l.position() + perLane);
+            boolean full = readPerLane.getOrDefault(l.lane(), 0) >= perLane;
+            long end = full ? lastPerLane.get(l.lane()) : reach.get(l.lane());
             upto.put(l.lane(), end);
             more |= end < l.head();
         }
-        List<DeliveryRepository.LoggedChange> changes = repository.read(c, leases, l -> upto.get(l.lane()));
-        List<DeliveryRepository.LoggedChange> ours = changes.stream().filter(ch -> forUs(ch, destination)).toList();
-
         Map<String, DeliveryRepository.Parked> parked = new HashMap<>();
         Set<String> profiles = new LinkedHashSet<>();
         List<String> workspaceIds = new ArrayList<>();

@@ -51,7 +51,7 @@ class VendorAnswerLoggingTest extends ServiceTest {
                 .withBody("{\"error\":\"unauthorized\",\"received\":\"" + EMAIL + "\\n" + FORGED + "\"}")));
         vendor.stubFor(post(urlEqualTo("/flaky")).willReturn(aResponse().withStatus(503)
                 .withBody("busy with {{request.body}}\r\n" + FORGED).withTransformers("response-template")));
-        return WebhookDestinations.retryingQuickly(vendor.baseUrl(), "log-secret", List.of("text", "json", "flaky"), 3);
+        return WebhookDestinations.retryingQuickly(vendor.baseUrl(), "log-secret", List.of("text", "json", "flaky"), 3, workspace);
     }
 
     @AfterAll

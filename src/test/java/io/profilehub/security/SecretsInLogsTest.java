@@ -48,7 +48,7 @@ class SecretsInLogsTest extends ServiceTest {
         vendor.stubFor(post(urlEqualTo("/flaky")).willReturn(aResponse().withStatus(500).withBody("{\"token\":\"" + VENDOR_TOKEN + "\"}")));
         vendor.stubFor(post(urlEqualTo("/locked")).willReturn(aResponse().withStatus(401).withBody("bad token " + VENDOR_TOKEN)));
         vendor.stubFor(post(urlEqualTo("/refuses")).willReturn(aResponse().withStatus(400).withBody("refused " + VENDOR_TOKEN)));
-        return WebhookDestinations.retryingQuickly(vendor.baseUrl(), VENDOR_TOKEN, List.of("flaky", "locked", "refuses"), 3);
+        return WebhookDestinations.retryingQuickly(vendor.baseUrl(), VENDOR_TOKEN, List.of("flaky", "locked", "refuses"), 3, workspace);
     }
 
     @AfterAll

@@ -10,13 +10,16 @@ public final class WebhookDestinations {
     }
 
     /**
-     * One webhook destination per name, each at {@code baseUrl/<name>} with {@code token}, retried after 50–60 ms
-     * and dead-lettered after {@code maxAttempts}. The map is mutable, for a test's further settings.
+     * One webhook destination per name, each at {@code baseUrl/<name>} with {@code token}, serving {@code workspace}
+     * alone (the change log holds every test class's changes: a destination for all workspaces would also get those
+     * of the classes before), retried after 50–60 ms and dead-lettered after {@code maxAttempts}. The map is mutable,
+     * for a test's further settings.
      */
     public static Map<String, String> retryingQuickly(String baseUrl, String token, List<String> names,
-                                                      int maxAttempts) {
+                                                      int maxAttempts, String workspace) {
         Map<String, String> p = new HashMap<>();
         for (String name : names) {
+            p.put("profilehub.destinations." + name + ".workspaces", workspace);
             p.put("profilehub.destinations." + name + ".type", "webhook");
             p.put("profilehub.destinations." + name + ".url", baseUrl + "/" + name);
             p.put("profilehub.destinations." + name + ".token", token);
