@@ -43,7 +43,7 @@ with input as materialized (
     select i.*, change_lane(i.workspace_id, i.profile_id) as lane
       from (select 'default'::text as workspace_id, p.id as profile_id, p.version, 'upsert'::text as kind,
                    profile_upsert_event(p.workspace_id, p.id, p.version, false, false, p.updated_at,
-                                        '{}'::jsonb, '{"score":' || :score || ',"plan":"pro"}'::jsonb)::text as event,
+                                        '{}'::jsonb, ('{"score":' || :score || ',"plan":"pro"}')::jsonb)::text as event,
                    null::text as destination, 1::bigint as ord
               from profiles p where p.workspace_id = 'default' and p.id = 'usr_b' || lpad(:n::text, 15, '0')) i
 ), locked as materialized (
