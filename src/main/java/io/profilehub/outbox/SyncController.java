@@ -153,15 +153,16 @@ public class SyncController {
     @RequiresScope(Scope.PROFILES_READ)
     public Map<String, Object> profileSync(Caller caller, @PathVariable String userId) {
         ProfileIds.require(userId);
+        List<String> names = destinations.namesFor(caller.workspaceId());
         List<SyncRepository.EventView> latest = tx.executeRead(s -> repository.profileSync(s.getConnection(),
-                caller.workspaceId(), userId));
+                caller.workspaceId(), userId, names));
         if (latest.isEmpty() && profiles.get(caller.workspaceId(), userId).isEmpty()) {
             throw ProblemException.notFound("No user with id " + userId + " exists in this workspace.");
         }
         Map<String, SyncRepository.EventView> byDestination = new LinkedHashMap<>();
         latest.forEach(e -> byDestination.put(e.destination(), e));
         List<Map<String, Object>> rows = new ArrayList<>();
-        for (String name : destinations.namesFor(caller.workspaceId())) {
+        for (String name : names) {
             SyncRepository.EventView e = byDestination.remove(name);
             rows.add(e == null ? Map.of("name", name, "status", "none") : syncRow(e));
         }

@@ -143,7 +143,7 @@ public class SyncRepository {
                                   where x.workspace_id = s.workspace_id and x.destination = s.destination
                                     and x.profile_id = s.profile_id and s.status = 'dead'
                                   order by x.id desc limit 1) d on true
-             where s.workspace_id = ? and s.profile_id = ? and s.status <> 'discarded'
+             where s.workspace_id = ? and s.profile_id = ? and s.status <> 'discarded' and s.destination = any(?::text[])
              order by s.destination, s.seq desc
             """;
 
@@ -247,10 +247,16 @@ public class SyncRepository {
         }
     }
 
-    public List<EventView> profileSync(Connection c, String workspaceId, String profileId) throws SQLException {
+    /**
+     * The latest change per destination among {@code destinations} (those configured for the workspace: a destination
+     * taken out of the configuration keeps its cursors, and would show every later change as waiting).
+     */
+    public List<EventView> profileSync(Connection c, String workspaceId, String profileId, List<String> destinations)
+            throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(PROFILE_SYNC)) {
             ps.setString(1, workspaceId);
             ps.setString(2, profileId);
+            ps.setArray(3, c.createArrayOf("text", destinations.toArray()));
             return readEvents(ps);
         }
     }

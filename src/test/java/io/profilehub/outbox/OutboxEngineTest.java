@@ -228,7 +228,9 @@ class OutboxEngineTest extends ServiceTest {
                 Duration.ofSeconds(2), "ghost-worker"));
         assertFalse(ghost.isEmpty(), "the ghost leased the lanes");
         api().post("/sync/destinations/main/resume", "{}");
-        Awaits.until(Duration.ofSeconds(15), () -> ids.stream().allMatch(id -> requests(main, id).size() == 1));
+        Awaits.until(Duration.ofSeconds(15), () -> ids.stream().allMatch(id -> requests(main, id).size() == 1),
+                () -> ids.stream().map(id -> requests(main, id).size() + "").toList() + " "
+                        + api().get("/identify/" + ids.get(0) + "/sync").body() + " " + destination("main"));
     }
 
     @Test
@@ -297,7 +299,9 @@ class OutboxEngineTest extends ServiceTest {
     @Test
     void profileSyncStateShowsEachDestination() {
         String id = api().post("/identify", "{\"identifiers\":{\"k\":\"sync-state\"}}").json().get("id").asText();
-        Awaits.until(Duration.ofSeconds(10), () -> requests(main, id).size() == 1 && requests(other, id).size() == 1);
+        Awaits.until(Duration.ofSeconds(10), () -> requests(main, id).size() == 1 && requests(other, id).size() == 1,
+                () -> "main " + requests(main, id).size() + ", other " + requests(other, id).size() + "; "
+                        + api().get("/identify/" + id + "/sync").body() + "; " + api().get("/sync/destinations").body());
         Awaits.until(Duration.ofSeconds(10), () -> {
             JsonNode sync = api().get("/identify/" + id + "/sync").json();
             return sync.get("destinations").size() == 2
