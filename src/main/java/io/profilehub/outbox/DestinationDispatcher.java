@@ -55,6 +55,7 @@ final class DestinationDispatcher {
     /* Changes around a pause this dispatcher makes, so a state read that overlaps it cannot undo it. */
     private final AtomicLong pauseGeneration = new AtomicLong();
     private volatile long stateReadAt;
+    private final Object stateLock = new Object();
     /* When the earliest profile this instance parked becomes due (System.nanoTime), so the poller wakes for it. */
     private final AtomicLong nextDueNanos = new AtomicLong(Long.MAX_VALUE);
     private final int lanesPerRound;
@@ -188,9 +189,10 @@ final class DestinationDispatcher {
     private void loop(String owner, boolean poller) {
         while (running) {
             try {
+                long seen = wakeup.mark(); // a resume announced while the state below is read still wakes us
                 refreshState();
                 if (paused) {
-                    wakeup.await(PAUSED_RECHECK);
+                    wakeup.await(PAUSED_RECHECK, seen);
                     continue;
                 }
                 if (!breaker.tryAcquirePermission()) {
@@ -233,22 +235,29 @@ final class DestinationDispatcher {
         return Duration.ofNanos(Math.max(1_000_000, Math.min(poll, untilDue)));
     }
 
+    /*
+     * One worker reads the state for all, and the others wait for its answer: without the lock, a worker woken by a
+     * resume could see the read in progress as fresh, keep the old "paused" and sleep for PAUSED_RECHECK, and with
+     * it the poller that retries parked profiles.
+     */
     private void refreshState() {
-        long now = System.nanoTime();
-        long interval = paused ? PAUSED_RECHECK.toNanos() : deps.settings().stateInterval().toNanos();
-        if (!stateStale && now - stateReadAt < interval) {
-            return;
+        synchronized (stateLock) {
+            long now = System.nanoTime();
+            long interval = paused ? PAUSED_RECHECK.toNanos() : deps.settings().stateInterval().toNanos();
+            if (!stateStale && now - stateReadAt < interval) {
+                return;
+            }
+            long generation = pauseGeneration.get();
+            stateStale = false;
+            DestinationStateRepository.State state = deps.tx().executeRead(status ->
+                    deps.states().read(status.getConnection(), settings.name()));
+            if (pauseGeneration.get() != generation) {
+                stateStale = true;
+                return; // a worker paused meanwhile; read again on the next round
+            }
+            paused = state.paused();
+            stateReadAt = now;
         }
-        long generation = pauseGeneration.get();
-        stateStale = false;
-        DestinationStateRepository.State state = deps.tx().executeRead(status ->
-                deps.states().read(status.getConnection(), settings.name()));
-        if (pauseGeneration.get() != generation) {
-            stateStale = true;
-            return; // a worker paused meanwhile; read again on the next round
-        }
-        paused = state.paused();
-        stateReadAt = now;
     }
 
     /** What one round did: how many changes it read, and whether more work is likely waiting. */
@@ -262,6 +271,11 @@ final class DestinationDispatcher {
         int batch = Math.max(connector.maxBatchSize(), deps.settings().batchSize());
         int lanes = trial ? 1 : lanesPerRound;
         int perLane = perLane(batch);
+        if (nextDueNanos.get() <= System.nanoTime()) {
+            // This round takes what is due (or finds it taken); whatever it parks sets the next due time again.
+            // Left in the past, the poller would look again every millisecond.
+            nextDueNanos.set(Long.MAX_VALUE);
+        }
         Duration leaseFor = deps.settings().lease();
         Instant leaseEnds = Instant.now().plus(leaseFor);
         RoundInput input = deps.tx().executeWrite(status -> RoundInput.read(status.getConnection(),
@@ -323,9 +337,6 @@ final class DestinationDispatcher {
             long at = System.nanoTime() + Math.max(0, Duration.between(Instant.now(), due).toNanos());
             nextDueNanos.accumulateAndGet(at, Math::min);
         });
-        if (nextDueNanos.get() <= System.nanoTime()) {
-            nextDueNanos.set(Long.MAX_VALUE); // this round took what was due; the next poll finds the rest
-        }
         return new Round(input.events().size(), input.more());
     }
 

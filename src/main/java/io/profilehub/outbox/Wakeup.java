@@ -21,9 +21,21 @@ final class Wakeup {
         notifyAll();
     }
 
+    /** Marks the broadcasts so far: an {@link #await(Duration, long)} after it returns at once on a later one. */
+    synchronized long mark() {
+        return broadcasts;
+    }
+
     /** Returns true when woken by a signal, false when the timeout passed. */
     synchronized boolean await(Duration timeout) throws InterruptedException {
-        long seen = broadcasts;
+        return await(timeout, broadcasts);
+    }
+
+    /**
+     * As {@link #await(Duration)}, counting broadcasts since {@code seen} (a {@link #mark()}): a state change
+     * announced while the caller was still reading the old state is not missed.
+     */
+    synchronized boolean await(Duration timeout, long seen) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (permits == 0 && broadcasts == seen) {
             long left = deadline - System.nanoTime();
