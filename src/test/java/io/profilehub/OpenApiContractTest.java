@@ -8,7 +8,7 @@ import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
-import io.profilehub.outbox.Awaits;
+import io.profilehub.support.Awaits;
 import io.profilehub.support.Api;
 import io.profilehub.support.OpenApiContract;
 import io.profilehub.support.ServiceTest;

@@ -1,8 +1,8 @@
 package io.profilehub.auth;
 
+import io.profilehub.ids.RandomTokens;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.transaction.TransactionOperations;
-import io.profilehub.profile.ProfileIds;
 import jakarta.inject.Singleton;
 
 import java.nio.ByteBuffer;
@@ -107,11 +107,11 @@ public class ApiKeys {
     }
 
     static String newId() {
-        return ProfileIds.RandomTokens.of("key_", 16);
+        return RandomTokens.of("key_", 16);
     }
 
     static String newSecret() {
-        return ProfileIds.RandomTokens.of("phk_", 40);
+        return RandomTokens.of("phk_", 40);
     }
 
     private static String[] sorted(Set<String> scopes) {

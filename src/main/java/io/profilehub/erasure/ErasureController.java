@@ -21,7 +21,7 @@ import io.profilehub.auth.RequiresScope;
 import io.profilehub.auth.Scope;
 import io.profilehub.http.JsonInput;
 import io.profilehub.http.ProblemException;
-import io.profilehub.profile.ProfileIds;
+import io.profilehub.ids.ProfileIds;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

@@ -68,11 +68,6 @@ public class ErasureRepository {
              order by user_id limit ?
             """;
 
-    private static final String LIFT = "delete from suppressions where workspace_id = ? and hash = ?";
-    private static final String SUPPRESSED = """
-            select hash from suppressions where workspace_id = ? and hash = any(?::text[])
-            """;
-
     public Optional<Target> lock(Connection c, String workspaceId, String userId) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(LOCK)) {
             ps.setString(1, workspaceId);
@@ -147,31 +142,6 @@ public class ErasureRepository {
             }
             return ids;
         }
-    }
-
-    public boolean lift(Connection c, String workspaceId, String hash) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(LIFT)) {
-            ps.setString(1, workspaceId);
-            ps.setString(2, hash);
-            return ps.executeUpdate() > 0;
-        }
-    }
-
-    public List<String> suppressed(Connection c, String workspaceId, List<String> hashes) throws SQLException {
-        List<String> hits = new ArrayList<>();
-        if (hashes.isEmpty()) {
-            return hits;
-        }
-        try (PreparedStatement ps = c.prepareStatement(SUPPRESSED)) {
-            ps.setString(1, workspaceId);
-            ps.setArray(2, c.createArrayOf("text", hashes.toArray()));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    hits.add(rs.getString(1));
-                }
-            }
-        }
-        return hits;
     }
 
     private static String iso(Timestamp ts) {

@@ -1,5 +1,6 @@
 package io.profilehub.erasure;
 
+import io.profilehub.suppression.Suppressions;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micronaut.transaction.TransactionOperations;
 import io.profilehub.destination.Connector;
@@ -9,8 +10,8 @@ import io.profilehub.http.JsonInput;
 import io.profilehub.http.ProblemException;
 import io.profilehub.outbox.OutboxSignal;
 import io.profilehub.outbox.SealedFields;
-import io.profilehub.profile.IdentityKey;
-import io.profilehub.profile.IdentityKeys;
+import io.profilehub.identity.IdentityKey;
+import io.profilehub.identity.IdentityKeys;
 import io.profilehub.outbox.ChangeLogWriter;
 import jakarta.inject.Singleton;
 import java.time.OffsetDateTime;
@@ -69,7 +70,8 @@ public class ErasureService {
                 List<ChangeLogWriter.Change> events = new ArrayList<>();
                 for (int i = 0; i < erasure.destinations().size(); i++) {
                     events.add(new ChangeLogWriter.Change(workspaceId, userId, target.get().version() + 1,
-                            "delete", erasure.payloads().get(i), erasure.destinations().get(i)));
+                            "delete", erasure.payloads().get(i), erasure.destinations().get(i),
+                            ChangeLogWriter.Cause.ERASURE, ChangeLogWriter.Source.SERVICE));
                 }
                 changeLog.append(c, events);
             }
@@ -135,7 +137,7 @@ public class ErasureService {
     }
 
     public void lift(String workspaceId, String hash) {
-        boolean lifted = tx.executeWrite(status -> repository.lift(status.getConnection(), workspaceId, hash));
+        boolean lifted = tx.executeWrite(status -> suppressions.lift(status.getConnection(), workspaceId, hash));
         if (!lifted) {
             throw ProblemException.notFound("No suppression with hash " + hash + " exists in this workspace.");
         }

@@ -18,11 +18,30 @@ import java.util.List;
 @Singleton
 public class ChangeLogWriter {
 
+    /** Why a change was made; history shows it (stored in change_log.cause). */
+    public enum Cause {
+        CREATE, UPDATE, MERGE, UNDO, ERASURE, BACKFILL, RETRY;
+
+        public String value() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** Who made a change: the API key's id and name, and the caller's free label. Null fields: the service itself. */
+    public record Source(String keyId, String keyName, String label) {
+        public static final Source SERVICE = new Source(null, null, null);
+    }
+
     /** One change. {@code destination} null: for every destination that serves the workspace. */
     public record Change(String workspaceId, String profileId, Long version, String kind, String event,
-                         String destination) {
+                         String destination, Cause cause, Source source) {
+        public static Change upsert(String workspaceId, String profileId, long version, String event, Cause cause,
+                                    Source source) {
+            return new Change(workspaceId, profileId, version, "upsert", event, null, cause, source);
+        }
+
         public static Change upsert(String workspaceId, String profileId, long version, String event) {
-            return new Change(workspaceId, profileId, version, "upsert", event, null);
+            return upsert(workspaceId, profileId, version, event, Cause.UPDATE, Source.SERVICE);
         }
     }
 
@@ -33,8 +52,10 @@ public class ChangeLogWriter {
     private static final String APPEND = """
             with input as materialized (
                 select i.*, change_lane(i.workspace_id, i.profile_id) as lane
-                  from unnest(?::text[], ?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[]) with ordinality
-                       as i(workspace_id, profile_id, version, kind, event, destination, ord)
+                  from unnest(?::text[], ?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[],
+                              ?::text[], ?::text[], ?::text[]) with ordinality
+                       as i(workspace_id, profile_id, version, kind, event, destination, cause, source_key_id,
+                            source_key_name, source_label, ord)
             ), locked as materialized (
                 select l.lane from change_lanes l where l.lane in (select lane from input) order by l.lane for update
             ), counts as (
@@ -46,9 +67,11 @@ public class ChangeLogWriter {
                  where l.lane = c.lane and l.lane in (select lane from locked)
                 returning l.lane, l.last_seq - c.n as base
             )
-            insert into change_log (lane, seq, workspace_id, profile_id, version, kind, change, destination)
+            insert into change_log (lane, seq, workspace_id, profile_id, version, kind, change, destination, cause,
+                                    source_key_id, source_key_name, source_label)
             select i.lane, b.base + row_number() over (partition by i.lane order by i.ord), i.workspace_id,
-                   i.profile_id, i.version, i.kind, i.event::jsonb, i.destination
+                   i.profile_id, i.version, i.kind, i.event::jsonb, i.destination, i.cause, i.source_key_id,
+                   i.source_key_name, i.source_label
               from input i join bumped b on b.lane = i.lane
             """;
 
@@ -80,6 +103,10 @@ public class ChangeLogWriter {
             ps.setArray(4, c.createArrayOf("text", changes.stream().map(Change::kind).toArray()));
             ps.setArray(5, c.createArrayOf("text", changes.stream().map(Change::event).toArray()));
             ps.setArray(6, c.createArrayOf("text", changes.stream().map(Change::destination).toArray()));
+            ps.setArray(7, c.createArrayOf("text", changes.stream().map(ch -> ch.cause().value()).toArray()));
+            ps.setArray(8, c.createArrayOf("text", changes.stream().map(ch -> ch.source().keyId()).toArray()));
+            ps.setArray(9, c.createArrayOf("text", changes.stream().map(ch -> ch.source().keyName()).toArray()));
+            ps.setArray(10, c.createArrayOf("text", changes.stream().map(ch -> ch.source().label()).toArray()));
             ps.executeUpdate();
         }
     }

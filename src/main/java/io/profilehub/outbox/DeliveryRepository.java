@@ -541,7 +541,7 @@ public class DeliveryRepository {
         return changes;
     }
 
-    static ObjectNode object(String json) throws SQLException {
+    public static ObjectNode object(String json) throws SQLException {
         if (json == null) {
             return JsonInput.MAPPER.createObjectNode();
         }

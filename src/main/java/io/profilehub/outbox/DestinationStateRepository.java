@@ -18,12 +18,12 @@ import java.util.Map;
 @Singleton
 public class DestinationStateRepository {
     public record State(boolean paused, String pausedReason, Instant pausedAt) {
-        static final State NONE = new State(false, null, null);
+        public static final State NONE = new State(false, null, null);
     }
 
     /** A workspace's last failure at a destination: a category sentence, never the vendor's words. */
     public record LastError(String error, Instant at) {
-        static final LastError NONE = new LastError(null, null);
+        public static final LastError NONE = new LastError(null, null);
     }
 
     private static final String READ_ALL = """

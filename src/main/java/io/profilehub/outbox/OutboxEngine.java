@@ -1,5 +1,6 @@
 package io.profilehub.outbox;
 
+import io.profilehub.ids.RandomTokens;
 import io.micronaut.context.annotation.Requires;
 import io.micronaut.context.exceptions.ConfigurationException;
 import io.micronaut.context.event.ShutdownEvent;
@@ -10,7 +11,6 @@ import io.micronaut.scheduling.annotation.Scheduled;
 import io.profilehub.destination.ConnectorRegistry;
 import io.profilehub.destination.DestinationSettings;
 import io.profilehub.destination.Destinations;
-import io.profilehub.profile.ProfileIds;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import org.slf4j.Logger;
@@ -34,7 +34,7 @@ public class OutboxEngine {
     private final OutboxCollaborators deps;
     private final DataSource dataSource;
     private final Map<String, DestinationDispatcher> dispatchers = new LinkedHashMap<>();
-    private final String instanceId = ProfileIds.RandomTokens.of("inst_", 8);
+    private final String instanceId = RandomTokens.of("inst_", 8);
     private OutboxListener listener;
     private volatile boolean stopped;
 

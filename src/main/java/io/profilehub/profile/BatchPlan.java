@@ -1,5 +1,8 @@
 package io.profilehub.profile;
 
+import io.profilehub.suppression.Suppressions;
+import io.profilehub.identity.IdentityKeys;
+import io.profilehub.identity.IdentityKey;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.profilehub.http.ProblemException;
 
@@ -148,7 +151,7 @@ final class BatchPlan {
             }
             List<String> hits = keys.stream().map(suppressed::get).filter(java.util.Objects::nonNull).toList();
             if (!hits.isEmpty()) {
-                plan.failures.put(item.index(), ProfileService.suppressed(hits));
+                plan.failures.put(item.index(), Suppressions.refusal(hits));
                 return;
             }
             String id = newId.get();
@@ -187,7 +190,7 @@ final class BatchPlan {
                     .collect(Collectors.joining("; "));
             List<String> hits = wanted.stream().map(suppressed::get).filter(java.util.Objects::nonNull).toList();
             if (!hits.isEmpty()) {
-                plan.failures.put(item.index(), ProfileService.suppressed(hits));
+                plan.failures.put(item.index(), Suppressions.refusal(hits));
                 return;
             }
             if (!taken.isEmpty()) {

@@ -1,5 +1,8 @@
 package io.profilehub.profile;
 
+import io.profilehub.identity.IdentityKeys;
+import io.profilehub.identity.IdentityKey;
+import io.profilehub.ids.ProfileIds;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -10,8 +13,7 @@ import io.profilehub.http.JsonInput;
 import io.profilehub.http.ProblemException;
 import io.profilehub.http.Problems;
 import io.profilehub.http.UnexpectedErrorHandler;
-import io.profilehub.erasure.ErasureRepository;
-import io.profilehub.erasure.Suppressions;
+import io.profilehub.suppression.Suppressions;
 import io.profilehub.outbox.OutboxSignal;
 import jakarta.inject.Singleton;
 import org.slf4j.Logger;
@@ -51,16 +53,14 @@ public class ProfileBatchService {
     private final ChangeLogWriter changeLog;
     private final OutboxSignal outboxSignal;
     private final Suppressions suppressions;
-    private final ErasureRepository erasures;
     private final ProfileLimits limits;
 
     public ProfileBatchService(TransactionOperations<Connection> tx, ProfileBatchRepository repository,
                                ProfileService profiles, IdentityKeys identityKeys, ChangeLogWriter changeLog,
-                               OutboxSignal outboxSignal, Suppressions suppressions, ErasureRepository erasures,
+                               OutboxSignal outboxSignal, Suppressions suppressions, 
                                ProfileLimits limits) {
         this.limits = limits;
         this.suppressions = suppressions;
-        this.erasures = erasures;
         this.tx = tx;
         this.repository = repository;
         this.profiles = profiles;
@@ -87,23 +87,11 @@ public class ProfileBatchService {
         return oneByOne(workspaceId, items);
     }
 
-    /** The batch's unique values that belong to erased, suppressed people, with their hashes. */
-    private Map<IdentityKey, String> suppressed(Connection c, String workspaceId, java.util.Collection<IdentityKey> keys)
-            throws SQLException {
-        Map<String, IdentityKey> byHash = new java.util.HashMap<>();
-        keys.forEach(k -> byHash.put(suppressions.hash(workspaceId, k), k));
-        Map<IdentityKey, String> hits = new java.util.HashMap<>();
-        for (String hash : erasures.suppressed(c, workspaceId, List.copyOf(byHash.keySet()))) {
-            hits.put(byHash.get(hash), hash);
-        }
-        return hits;
-    }
-
     private List<ItemResult> planned(Connection c, String workspaceId, List<BatchPlan.Item> items)
             throws SQLException {
         var keys = BatchPlan.keysNamed(items, identityKeys);
         ProfileBatchRepository.Resolved resolved = repository.resolve(c, workspaceId, keys, BatchPlan.idsNamed(items));
-        BatchPlan plan = BatchPlan.of(items, resolved.owners(), resolved.existing(), suppressed(c, workspaceId, keys),
+        BatchPlan plan = BatchPlan.of(items, resolved.owners(), resolved.existing(), suppressions.suppressed(c, workspaceId, keys),
                 identityKeys, ProfileIds::generate);
 
         Map<Integer, List<BatchPlan.Step>> waves = new TreeMap<>();
@@ -157,7 +145,8 @@ public class ProfileBatchService {
                 if (row.claimed() != p.keys().size()) {
                     throw new Mispredicted("a unique value of new profile " + p.id() + " was claimed concurrently");
                 }
-                changes.add(ChangeLogWriter.Change.upsert(workspaceId, p.id(), row.version(), row.event()));
+                changes.add(ChangeLogWriter.Change.upsert(workspaceId, p.id(), row.version(), row.event(),
+                        ChangeLogWriter.Cause.CREATE, ChangeLogWriter.Source.SERVICE));
             }
         }
         if (!merges.isEmpty()) {
@@ -178,7 +167,8 @@ public class ProfileBatchService {
                     throw new Mispredicted("stored unique values of " + p.id() + " differ from the patch's");
                 }
                 if (row.changed()) {
-                    changes.add(ChangeLogWriter.Change.upsert(workspaceId, p.id(), row.version(), row.event()));
+                    changes.add(ChangeLogWriter.Change.upsert(workspaceId, p.id(), row.version(), row.event(),
+                            ChangeLogWriter.Cause.UPDATE, ChangeLogWriter.Source.SERVICE));
                 }
             }
         }

@@ -1,5 +1,7 @@
 package io.profilehub.profile;
 
+import io.profilehub.identity.IdentityKeys;
+import io.profilehub.ids.ProfileIds;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpHeaders;

@@ -1,5 +1,6 @@
 package io.profilehub.profile;
 
+import io.profilehub.identity.IdentityKey;
 import io.profilehub.http.Timestamps;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,5 +1,7 @@
 package io.profilehub.profile;
 
+import io.profilehub.identity.IdentityKeys;
+import io.profilehub.identity.IdentityKey;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micronaut.http.HttpParameters;

@@ -1,11 +1,13 @@
 package io.profilehub.profile;
 
+import io.profilehub.identity.IdentityKeys;
+import io.profilehub.identity.IdentityKey;
+import io.profilehub.ids.ProfileIds;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.transaction.TransactionOperations;
 import io.profilehub.outbox.ChangeLogWriter;
-import io.profilehub.erasure.ErasureRepository;
-import io.profilehub.erasure.Suppressions;
+import io.profilehub.suppression.Suppressions;
 import io.profilehub.http.ProblemException;
 import io.profilehub.outbox.OutboxSignal;
 import jakarta.inject.Singleton;
@@ -35,16 +37,13 @@ public class ProfileService {
     private final IdentityKeys identityKeys;
     private final ChangeLogWriter changeLog;
     private final Suppressions suppressions;
-    private final ErasureRepository erasures;
     private final OutboxSignal outboxSignal;
     private final ProfileLimits limits;
 
     public ProfileService(TransactionOperations<Connection> tx, ProfileRepository repository,
-                          IdentityKeys identityKeys, ChangeLogWriter changeLog, Suppressions suppressions,
-                          ErasureRepository erasures, OutboxSignal outboxSignal, ProfileLimits limits) {
+                          IdentityKeys identityKeys, ChangeLogWriter changeLog, Suppressions suppressions,  OutboxSignal outboxSignal, ProfileLimits limits) {
         this.limits = limits;
         this.suppressions = suppressions;
-        this.erasures = erasures;
         this.tx = tx;
         this.repository = repository;
         this.identityKeys = identityKeys;
@@ -99,7 +98,8 @@ public class ProfileService {
             throw new LostRace(); // a concurrent request claimed a value first: roll back, resolve again
         }
         Profile p = created.profile();
-        changeLog.append(c, List.of(ChangeLogWriter.Change.upsert(workspaceId, p.id(), p.version(), created.event())));
+        changeLog.append(c, List.of(ChangeLogWriter.Change.upsert(workspaceId, p.id(), p.version(), created.event(),
+                ChangeLogWriter.Cause.CREATE, ChangeLogWriter.Source.SERVICE)));
         return new Identified(created.profile(), true);
     }
 
@@ -108,17 +108,10 @@ public class ProfileService {
         if (keys.isEmpty()) {
             return;
         }
-        List<String> hashes = keys.stream().map(k -> suppressions.hash(workspaceId, k)).toList();
-        List<String> hits = erasures.suppressed(c, workspaceId, hashes);
+        Map<IdentityKey, String> hits = suppressions.suppressed(c, workspaceId, keys);
         if (!hits.isEmpty()) {
-            throw suppressed(hits);
+            throw Suppressions.refusal(hits.values());
         }
-    }
-
-    static ProblemException suppressed(List<String> hashes) {
-        return ProblemException.conflict("These identifiers belong to a person who was erased and asked not to "
-                + "be re-created; nothing was written. An admin can lift the suppression with "
-                + "DELETE /suppressions/{hash}.", Map.of("suppressions", hashes));
     }
 
     /** POST /identify/{id} and /track/{id}: merge patches into an existing profile. */
@@ -158,7 +151,7 @@ public class ProfileService {
         }
         if (merged.changed()) {
             changeLog.append(c, List.of(ChangeLogWriter.Change.upsert(workspaceId, id, merged.profile().version(),
-                    merged.event())));
+                    merged.event(), ChangeLogWriter.Cause.UPDATE, ChangeLogWriter.Source.SERVICE)));
         }
         return merged.profile();
     }

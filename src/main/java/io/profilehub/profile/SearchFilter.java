@@ -1,5 +1,6 @@
 package io.profilehub.profile;
 
+import io.profilehub.identity.IdentityKey;
 import java.util.List;
 
 /**

@@ -3,7 +3,7 @@ package io.profilehub.console;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
-import io.profilehub.outbox.Awaits;
+import io.profilehub.support.Awaits;
 import io.profilehub.support.Api;
 import io.profilehub.support.ServiceTest;
 import org.junit.jupiter.api.AfterAll;

@@ -7,7 +7,7 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
-import io.profilehub.outbox.Awaits;
+import io.profilehub.support.Awaits;
 import io.profilehub.support.Api;
 import io.profilehub.support.ServiceTest;
 import io.profilehub.support.TestDatabase;

@@ -8,7 +8,7 @@ import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
-import io.profilehub.outbox.Awaits;
+import io.profilehub.support.Awaits;
 import io.profilehub.outbox.ChangeLogWriter;
 import io.profilehub.support.Api;
 import io.profilehub.support.ServiceTest;
@@ -307,7 +307,7 @@ public abstract class VendorContractTest extends ServiceTest {
                     while (rs.next()) {
                         ids.add(rs.getString(1));
                         changes.add(new ChangeLogWriter.Change(workspace, rs.getString(1), rs.getLong(2), "upsert",
-                                rs.getString(3), main));
+                                rs.getString(3), main, ChangeLogWriter.Cause.BACKFILL, ChangeLogWriter.Source.SERVICE));
                     }
                 }
             }

@@ -1,7 +1,7 @@
 package io.profilehub.faults;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.profilehub.outbox.Awaits;
+import io.profilehub.support.Awaits;
 import io.profilehub.support.Api;
 
 import java.sql.Connection;

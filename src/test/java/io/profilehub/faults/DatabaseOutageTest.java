@@ -1,6 +1,6 @@
 package io.profilehub.faults;
 
-import io.profilehub.outbox.Awaits;
+import io.profilehub.support.Awaits;
 import io.profilehub.support.TestDatabase;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,7 +1,7 @@
 package io.profilehub.faults;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
-import io.profilehub.outbox.Awaits;
+import io.profilehub.support.Awaits;
 import io.profilehub.support.Api;
 import io.profilehub.support.TestDatabase;
 import org.junit.jupiter.api.AfterAll;

@@ -2,7 +2,7 @@ package io.profilehub.faults;
 
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
-import io.profilehub.outbox.Awaits;
+import io.profilehub.support.Awaits;
 import io.profilehub.support.Api;
 import io.profilehub.support.TestDatabase;
 import org.junit.jupiter.api.AfterAll;

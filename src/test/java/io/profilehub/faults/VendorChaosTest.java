@@ -1,7 +1,7 @@
 package io.profilehub.faults;
 
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
-import io.profilehub.outbox.Awaits;
+import io.profilehub.support.Awaits;
 import io.profilehub.support.ServiceTest;
 import io.profilehub.support.TestDatabase;
 import org.junit.jupiter.api.AfterAll;

@@ -1,5 +1,6 @@
 package io.profilehub.outbox;
 
+import io.profilehub.support.Awaits;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;

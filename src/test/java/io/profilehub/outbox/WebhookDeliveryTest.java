@@ -1,5 +1,6 @@
 package io.profilehub.outbox;
 
+import io.profilehub.support.Awaits;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;

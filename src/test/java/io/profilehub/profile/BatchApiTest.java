@@ -1,5 +1,6 @@
 package io.profilehub.profile;
 
+import io.profilehub.ids.ProfileIds;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;

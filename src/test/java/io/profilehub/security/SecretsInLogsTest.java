@@ -7,7 +7,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
-import io.profilehub.outbox.Awaits;
+import io.profilehub.support.Awaits;
 import io.profilehub.support.Api;
 import io.profilehub.support.ServiceTest;
 import io.profilehub.support.WebhookDestinations;

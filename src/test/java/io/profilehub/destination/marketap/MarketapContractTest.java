@@ -116,7 +116,7 @@ class MarketapContractTest extends VendorContractTest {
         String tag = unique("k");
         List<String> ids = seedCreated(IntStream.range(0, 1001)
                 .mapToObj(i -> "{\"identifiers\":{\"email\":\"" + i + "-" + tag + "\"}}").toList());
-        io.profilehub.outbox.Awaits.until(WAIT.multipliedBy(2), () -> countDelivered(main, ids) == ids.size());
+        io.profilehub.support.Awaits.until(WAIT.multipliedBy(2), () -> countDelivered(main, ids) == ids.size());
 
         Set<String> batch = Set.copyOf(ids);
         List<Integer> sizes = requests(false).stream()

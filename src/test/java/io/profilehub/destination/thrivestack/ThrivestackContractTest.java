@@ -186,6 +186,6 @@ class ThrivestackContractTest extends VendorContractTest {
     }
 
     private void awaitAll(List<String> ids) {
-        io.profilehub.outbox.Awaits.until(WAIT.multipliedBy(2), () -> countDelivered(main, ids) == ids.size());
+        io.profilehub.support.Awaits.until(WAIT.multipliedBy(2), () -> countDelivered(main, ids) == ids.size());
     }
 }

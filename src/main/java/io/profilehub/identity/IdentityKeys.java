@@ -1,4 +1,4 @@
-package io.profilehub.profile;
+package io.profilehub.identity;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.profilehub.http.ProblemException;

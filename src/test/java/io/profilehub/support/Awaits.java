@@ -1,4 +1,4 @@
-package io.profilehub.outbox;
+package io.profilehub.support;
 
 import java.time.Duration;
 import java.util.function.BooleanSupplier;

@@ -1,12 +1,15 @@
-package io.profilehub.outbox;
+package io.profilehub.sync;
 
+import io.profilehub.ids.RandomTokens;
+import io.profilehub.outbox.OutboxSignal;
+import io.profilehub.outbox.ChangeLogWriter;
+import io.profilehub.outbox.DestinationStateRepository;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.transaction.TransactionOperations;
 import io.profilehub.destination.DestinationSettings;
 import io.profilehub.destination.Destinations;
 import io.profilehub.http.ProblemException;
-import io.profilehub.profile.ProfileIds;
 import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import org.slf4j.Logger;
@@ -98,7 +101,7 @@ public class SyncService {
             throw new ProblemException(io.micronaut.http.HttpStatus.CONFLICT, "conflict",
                     "Destination '" + destination + "' is disabled; enable it before backfilling.");
         }
-        String jobId = ProfileIds.RandomTokens.of("bf_", 16);
+        String jobId = RandomTokens.of("bf_", 16);
         tx.executeWrite(status -> {
             repository.insertJob(status.getConnection(), workspaceId, jobId, destination);
             return null;

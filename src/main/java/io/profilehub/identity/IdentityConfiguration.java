@@ -1,4 +1,4 @@
-package io.profilehub.profile;
+package io.profilehub.identity;
 
 import io.micronaut.context.annotation.ConfigurationProperties;
 

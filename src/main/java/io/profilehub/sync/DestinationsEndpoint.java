@@ -1,5 +1,6 @@
-package io.profilehub.outbox;
+package io.profilehub.sync;
 
+import io.profilehub.outbox.DestinationStateRepository;
 import io.micronaut.management.endpoint.annotation.Endpoint;
 import io.micronaut.management.endpoint.annotation.Read;
 import io.micronaut.management.endpoint.annotation.Selector;

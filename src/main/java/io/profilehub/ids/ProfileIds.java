@@ -1,17 +1,14 @@
-package io.profilehub.profile;
+package io.profilehub.ids;
 
+import io.profilehub.profile.Profile;
 import io.profilehub.http.ProblemException;
 
-import java.security.SecureRandom;
 import java.util.regex.Pattern;
 
 /** Profile ids: {@code usr_} and 16 characters of [A-Za-z0-9] from a cryptographically secure source. */
 public final class ProfileIds {
     public static final String FORM = "usr_[A-Za-z0-9]{16}";
     private static final Pattern PATTERN = Pattern.compile(FORM);
-    private static final char[] ALPHABET =
-            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".toCharArray();
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private ProfileIds() {
     }
@@ -37,19 +34,5 @@ public final class ProfileIds {
         }
         String clean = id.replace('\u0000', '?');
         return clean.length() > 40 ? clean.substring(0, 40) + "…" : clean;
-    }
-
-    /** Random identifiers with a readable prefix, shared by every id and secret the service mints. */
-    public static final class RandomTokens {
-        private RandomTokens() {
-        }
-
-        public static String of(String prefix, int length) {
-            StringBuilder sb = new StringBuilder(prefix.length() + length).append(prefix);
-            for (int i = 0; i < length; i++) {
-                sb.append(ALPHABET[RANDOM.nextInt(ALPHABET.length)]);
-            }
-            return sb.toString();
-        }
     }
 }

@@ -1,5 +1,6 @@
-package io.profilehub.outbox;
+package io.profilehub.sync;
 
+import io.profilehub.outbox.DeliveryMinutes;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;

@@ -1,5 +1,6 @@
-package io.profilehub.outbox;
+package io.profilehub.sync;
 
+import io.profilehub.outbox.DestinationStateRepository;
 import io.profilehub.http.Pages;
 import io.profilehub.http.Timestamps;
 import io.micronaut.core.annotation.Nullable;
@@ -19,7 +20,7 @@ import io.profilehub.auth.Scope;
 import io.profilehub.destination.DestinationSettings;
 import io.profilehub.destination.Destinations;
 import io.profilehub.http.ProblemException;
-import io.profilehub.profile.ProfileIds;
+import io.profilehub.ids.ProfileIds;
 import io.profilehub.profile.ProfileService;
 
 import java.sql.Connection;

@@ -1,5 +1,7 @@
-package io.profilehub.outbox;
+package io.profilehub.sync;
 
+import io.profilehub.outbox.DeliveryRepository;
+import io.profilehub.outbox.ChangeLogWriter;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import jakarta.inject.Singleton;
 
@@ -209,10 +211,11 @@ public class SyncRepository {
                     if (!"upsert".equals(kind)) {
                         long version = rs.getLong(6);
                         change = new ChangeLogWriter.Change(workspaceId, profileId, rs.wasNull() ? null : version,
-                                kind, rs.getString(5), destination);
+                                kind, rs.getString(5), destination, ChangeLogWriter.Cause.RETRY,
+                                ChangeLogWriter.Source.SERVICE);
                     } else if (rs.getBoolean(7)) {
                         change = new ChangeLogWriter.Change(workspaceId, profileId, rs.getLong(8), kind,
-                                rs.getString(9), destination);
+                                rs.getString(9), destination, ChangeLogWriter.Cause.RETRY, ChangeLogWriter.Source.SERVICE);
                     }
                     chosen.add(new Retried(rs.getLong(1), destination, profileId, kind, change));
                 }
@@ -280,7 +283,8 @@ public class SyncRepository {
                 while (rs.next()) {
                     last = rs.getString(1);
                     changes.add(new ChangeLogWriter.Change(workspaceId, last, rs.getLong(2), "upsert",
-                            rs.getString(3), destination));
+                            rs.getString(3), destination, ChangeLogWriter.Cause.BACKFILL,
+                            ChangeLogWriter.Source.SERVICE));
                 }
             }
         }
