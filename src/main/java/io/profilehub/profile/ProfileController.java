@@ -18,6 +18,8 @@ import io.micronaut.http.annotation.Post;
 import io.profilehub.auth.Caller;
 import io.profilehub.auth.RequiresScope;
 import io.profilehub.auth.Scope;
+import io.profilehub.http.Page;
+import io.profilehub.http.PageRequest;
 import io.profilehub.http.JsonInput;
 import io.profilehub.http.ProblemException;
 
@@ -68,8 +70,9 @@ public class ProfileController {
 
     @Get("/identify")
     @RequiresScope(Scope.PROFILES_READ)
-    public ProfileSearch.Page search(Caller caller, HttpRequest<?> request) {
-        return search.search(caller.workspaceId(), "/identify", request.getUri().getRawQuery(), request.getParameters());
+    public Page<Profile> search(Caller caller, HttpRequest<?> request, PageRequest page) {
+        return search.search(caller.workspaceId(), "/identify", request.getUri().getRawQuery(), request.getParameters(),
+                page);
     }
 
     @Post(uri = "/identify/{userId}", consumes = "*/*")
