@@ -1,12 +1,14 @@
 package io.profilehub.erasure;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import io.profilehub.suppression.Suppressions;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micronaut.transaction.TransactionOperations;
 import io.profilehub.destination.Connector;
 import io.profilehub.destination.ConnectorRegistry;
 import io.profilehub.destination.Destinations;
-import io.profilehub.http.JsonInput;
 import io.profilehub.http.ProblemException;
 import io.profilehub.outbox.OutboxSignal;
 import io.profilehub.outbox.SealedFields;
@@ -40,11 +42,13 @@ public class ErasureService {
     private final OutboxSignal outboxSignal;
     private final IdempotencyStore idempotency;
     private final ChangeLogWriter changeLog;
+    private final ObjectMapper objectMapper;
 
     public ErasureService(TransactionOperations<Connection> tx, ErasureRepository repository,
                           Destinations destinations, ConnectorRegistry connectors, SealedFields sealer,
                           IdentityKeys identityKeys, Suppressions suppressions, OutboxSignal outboxSignal,
-                          IdempotencyStore idempotency, ChangeLogWriter changeLog) {
+                          IdempotencyStore idempotency, ChangeLogWriter changeLog, ObjectMapper objectMapper) {
+        this.objectMapper = objectMapper;
         this.changeLog = changeLog;
         this.idempotency = idempotency;
         this.outboxSignal = outboxSignal;
@@ -85,14 +89,15 @@ public class ErasureService {
                                            boolean suppress) throws SQLException {
         ObjectNode identifiers;
         try {
-            identifiers = (ObjectNode) JsonInput.MAPPER.readTree(target.identifiersJson());
+            identifiers = (ObjectNode) objectMapper.reader(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                    .readTree(target.identifiersJson());
         } catch (Exception e) {
             throw new SQLException("stored identifiers are not JSON", e);
         }
         List<String> names = destinations.namesFor(workspaceId);
         List<String> payloads = new ArrayList<>();
         for (String name : names) {
-            ObjectNode event = JsonInput.MAPPER.createObjectNode()
+            ObjectNode event = objectMapper.createObjectNode()
                     .put("type", "profile.erase").put("profileId", userId).put("workspaceId", workspaceId)
                     .put("version", target.version() + 1)
                     .put("occurredAt", OffsetDateTime.now(ZoneOffset.UTC).toString());
