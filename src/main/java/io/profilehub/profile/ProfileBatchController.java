@@ -95,9 +95,9 @@ public class ProfileBatchController {
             if (id == null && (identifiers == null || identifiers.isEmpty())) {
                 throw ProblemException.badRequest("'identifiers' must be a non-empty JSON object.");
             }
-            return new BatchPlan.Item(index, id, identifiers, traits, null);
+            return new BatchPlan.Item(index, id, identifiers, traits, null, null);
         } catch (ProblemException e) {
-            return new BatchPlan.Item(index, null, null, null, e);
+            return BatchPlan.Item.invalid(index, e);
         }
     }
 }
