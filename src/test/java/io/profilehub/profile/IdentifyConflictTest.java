@@ -3,8 +3,11 @@ package io.profilehub.profile;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import io.profilehub.support.Api;
+import io.profilehub.support.OpenApiContract;
 import io.profilehub.support.ServiceTest;
 import org.junit.jupiter.api.Test;
+
+import java.util.List;
 
 import static io.profilehub.support.ProblemAssertions.assertProblem;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -35,6 +38,7 @@ class IdentifyConflictTest extends ServiceTest {
         assertProblem(two, 409, "The identifiers match 2 different profiles", "Nothing was changed.",
                 "POST /identify/" + a + "/merge with {\"from\":\"" + b + "\"}");
         assertMerge(two.json(), a, b);
+        assertEquals(List.of(), new OpenApiContract().violations("POST", "/identify", OpenApiContract.response(two)));
 
         Api.Response three = api().post("/identify", "{\"identifiers\":{\"phoneNumber\":\"+4700000001\","
                 + "\"userId\":\"cf-b\",\"email\":\"cf-a@example.com\"}}");
@@ -46,6 +50,8 @@ class IdentifyConflictTest extends ServiceTest {
         Api.Response steal = api().post("/identify/" + c, "{\"identifiers\":{\"email\":\"cf-a@example.com\"}}");
         assertProblem(steal, 409, "a unique identifier another profile holds", "/identify/" + a + "/merge");
         assertMerge(steal.json(), a, c);
+        assertEquals(List.of(), new OpenApiContract().violations("POST", "/identify/" + c,
+                OpenApiContract.response(steal)));
 
         // batch items carry the same
         Api.Response batch = api().post("/identify/batch", "[{\"identifiers\":{\"userId\":\"cf-b\",\"email\":\"cf-a@example.com\"}},"

@@ -3,9 +3,12 @@ package io.profilehub.profile;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import io.profilehub.support.Api;
+import io.profilehub.support.OpenApiContract;
 import io.profilehub.support.Rows;
 import io.profilehub.support.ServiceTest;
 import org.junit.jupiter.api.Test;
+
+import java.util.List;
 
 import static io.profilehub.support.ProblemAssertions.assertProblem;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -25,6 +28,7 @@ class TraitsOnceTest extends ServiceTest {
         assertEquals(201, created.status(), created.body());
         String id = created.json().get("id").asText();
         assertEquals(Api.json("{\"plan\":\"free\",\"signupSource\":\"ad-1\"}"), created.json().get("traits"));
+        assertEquals(List.of(), new OpenApiContract().violations("POST", "/identify", OpenApiContract.response(created)));
 
         // a later identify of the same person: plan changes, the first touch stays
         Api.Response again = api().post("/identify", "{\"identifiers\":{\"email\":\"once-1@example.com\"},"
