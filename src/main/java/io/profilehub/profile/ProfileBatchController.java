@@ -9,12 +9,14 @@ import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Header;
 import io.micronaut.http.annotation.Post;
 import io.profilehub.auth.Caller;
 import io.profilehub.auth.RequiresScope;
 import io.profilehub.auth.Scope;
 import io.profilehub.http.JsonInput;
 import io.profilehub.http.ProblemException;
+import io.profilehub.outbox.ChangeLogWriter;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -29,7 +31,7 @@ import java.util.Set;
 public class ProfileBatchController {
     public static final int MAX_ITEMS = 1000;
     public static final int MAX_BODY_BYTES = 2 * 1024 * 1024;
-    private static final Set<String> ITEM_FIELDS = Set.of("id", "identifiers", "traits");
+    private static final Set<String> ITEM_FIELDS = Set.of("id", "identifiers", "traits", TraitsOnce.FIELD);
 
     public record BatchResponse(List<ProfileBatchService.ItemResult> results) {
     }
@@ -44,7 +46,10 @@ public class ProfileBatchController {
 
     @Post(uri = "/identify/batch", consumes = "*/*")
     @RequiresScope(Scope.PROFILES_WRITE)
-    public BatchResponse batch(Caller caller, HttpRequest<?> request, @Nullable @Body byte[] body) {
+    public BatchResponse batch(Caller caller, HttpRequest<?> request,
+                               @Nullable @Header(ChangeSources.HEADER) String sourceLabel,
+                               @Nullable @Body byte[] body) {
+        ChangeLogWriter.Source source = ChangeSources.of(caller, sourceLabel);
         JsonNode json = JsonInput.parse(request, body, MAX_BODY_BYTES);
         if (!json.isArray()) {
             throw ProblemException.badRequest("The request body must be a JSON array of items, not "
@@ -58,7 +63,7 @@ public class ProfileBatchController {
         for (int i = 0; i < json.size(); i++) {
             items.add(item(i, json.get(i), identityKeys));
         }
-        return new BatchResponse(batches.apply(caller.workspaceId(), items));
+        return new BatchResponse(batches.apply(caller.workspaceId(), items, source));
     }
 
     /** Checks one item as POST /identify or POST /identify/{id} checks its body; a bad item carries its 400. */
@@ -73,7 +78,7 @@ public class ProfileBatchController {
                 String name = names.next();
                 if (!ITEM_FIELDS.contains(name)) {
                     throw ProblemException.badRequest("Unknown member '" + (name.length() > 60 ? name.substring(0, 60) + "…" : name)
-                            + "' in the item; expected id, identifiers and traits.");
+                            + "' in the item; expected id, identifiers, traits and traitsOnce.");
                 }
             }
             String id = null;
@@ -87,12 +92,13 @@ public class ProfileBatchController {
             ObjectNode identifiers = JsonInput.optionalObject(json, "identifiers", "");
             identityKeys.check(identifiers);
             ObjectNode traits = JsonInput.optionalObject(json, "traits", "");
+            ObjectNode traitsOnce = TraitsOnce.read(json, traits);
             if (id == null && (identifiers == null || identifiers.isEmpty())) {
                 throw ProblemException.badRequest("'identifiers' must be a non-empty JSON object.");
             }
-            return new BatchPlan.Item(index, id, identifiers, traits, null);
+            return new BatchPlan.Item(index, id, identifiers, traits, traitsOnce, null, null);
         } catch (ProblemException e) {
-            return new BatchPlan.Item(index, null, null, null, e);
+            return BatchPlan.Item.invalid(index, e);
         }
     }
 }

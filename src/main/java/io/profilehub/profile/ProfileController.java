@@ -22,6 +22,7 @@ import io.profilehub.http.Page;
 import io.profilehub.http.PageRequest;
 import io.profilehub.http.JsonInput;
 import io.profilehub.http.ProblemException;
+import io.profilehub.outbox.ChangeLogWriter;
 
 import java.util.Iterator;
 import java.util.Set;
@@ -29,7 +30,7 @@ import java.util.Set;
 /** Attuitive's identify API: create or resolve, read, search, merge and delete profiles. */
 @Controller
 public class ProfileController {
-    private static final Set<String> IDENTIFY_FIELDS = Set.of("identifiers", "traits");
+    private static final Set<String> IDENTIFY_FIELDS = Set.of("identifiers", "traits", TraitsOnce.FIELD);
 
     private final ProfileService profiles;
     private final ProfileSearch search;
@@ -43,7 +44,10 @@ public class ProfileController {
 
     @Post(uri = "/identify", consumes = "*/*")
     @RequiresScope(Scope.PROFILES_WRITE)
-    public HttpResponse<Profile> identify(Caller caller, HttpRequest<?> request, @Nullable @Body byte[] body) {
+    public HttpResponse<Profile> identify(Caller caller, HttpRequest<?> request,
+                                          @Nullable @Header(ChangeSources.HEADER) String sourceLabel,
+                                          @Nullable @Body byte[] body) {
+        ChangeLogWriter.Source source = ChangeSources.of(caller, sourceLabel);
         ObjectNode json = JsonInput.parseObject(request, body);
         rejectUnknownFields(json, IDENTIFY_FIELDS);
         ObjectNode identifiers = JsonInput.optionalObject(json, "identifiers", "");
@@ -52,7 +56,9 @@ public class ProfileController {
         }
         identityKeys.check(identifiers);
         ObjectNode traits = JsonInput.optionalObject(json, "traits", "");
-        ProfileService.Identified result = profiles.identify(caller.workspaceId(), identifiers, traits);
+        ObjectNode traitsOnce = TraitsOnce.read(json, traits);
+        ProfileService.Identified result = profiles.identify(caller.workspaceId(), identifiers, traits, traitsOnce,
+                source);
         Profile profile = result.profile();
         MutableHttpResponse<Profile> response = result.created()
                 ? HttpResponse.<Profile>status(HttpStatus.CREATED).header(HttpHeaders.LOCATION, "/identify/" + profile.id())
@@ -79,14 +85,18 @@ public class ProfileController {
     @RequiresScope(Scope.PROFILES_WRITE)
     public HttpResponse<Profile> update(Caller caller, HttpRequest<?> request, @PathVariable String userId,
                                         @Nullable @Header(HttpHeaders.IF_MATCH) String ifMatch,
+                                        @Nullable @Header(ChangeSources.HEADER) String sourceLabel,
                                         @Nullable @Body byte[] body) {
         ProfileIds.require(userId);
+        ChangeLogWriter.Source source = ChangeSources.of(caller, sourceLabel);
         ObjectNode json = JsonInput.parseObject(request, body);
         rejectUnknownFields(json, IDENTIFY_FIELDS);
         ObjectNode identifiers = JsonInput.optionalObject(json, "identifiers", "");
         identityKeys.check(identifiers);
         ObjectNode traits = JsonInput.optionalObject(json, "traits", "");
-        Profile profile = profiles.update(caller.workspaceId(), userId, identifiers, traits, expectedVersion(ifMatch));
+        ObjectNode traitsOnce = TraitsOnce.read(json, traits);
+        Profile profile = profiles.update(caller.workspaceId(), userId, identifiers, traits, traitsOnce,
+                expectedVersion(ifMatch), source);
         return withETag(HttpResponse.ok(profile), profile);
     }
 
@@ -94,12 +104,15 @@ public class ProfileController {
     @RequiresScope(Scope.PROFILES_WRITE)
     public HttpResponse<Profile> track(Caller caller, HttpRequest<?> request, @PathVariable String userId,
                                        @Nullable @Header(HttpHeaders.IF_MATCH) String ifMatch,
+                                       @Nullable @Header(ChangeSources.HEADER) String sourceLabel,
                                        @Nullable @Body byte[] body) {
         ProfileIds.require(userId);
+        ChangeLogWriter.Source source = ChangeSources.of(caller, sourceLabel);
         ObjectNode json = JsonInput.parseObject(request, body);
         rejectUnknownFields(json, Set.of("traits"));
         ObjectNode traits = JsonInput.optionalObject(json, "traits", "");
-        Profile profile = profiles.update(caller.workspaceId(), userId, null, traits, expectedVersion(ifMatch));
+        Profile profile = profiles.update(caller.workspaceId(), userId, null, traits, null, expectedVersion(ifMatch),
+                source);
         return withETag(HttpResponse.ok(profile), profile);
     }
 
@@ -129,13 +142,19 @@ public class ProfileController {
         }
     }
 
+    /** "a", "a and b", "a, b and c". */
+    private static String list(java.util.List<String> names) {
+        int last = names.size() - 1;
+        return last == 0 ? names.get(0) : String.join(", ", names.subList(0, last)) + " and " + names.get(last);
+    }
+
     private static void rejectUnknownFields(ObjectNode json, Set<String> allowed) {
         Iterator<String> names = json.fieldNames();
         while (names.hasNext()) {
             String name = names.next();
             if (!allowed.contains(name)) {
                 throw ProblemException.badRequest("Unknown member '" + (name.length() > 60 ? name.substring(0, 60) + "…" : name)
-                        + "' in the request body; expected " + String.join(" and ", allowed.stream().sorted().toList()) + ".");
+                        + "' in the request body; expected " + list(allowed.stream().sorted().toList()) + ".");
             }
         }
     }
