@@ -117,7 +117,7 @@ public class ErasureController {
     public Map<String, Object> list(Caller caller, @Nullable @QueryValue String status,
                                     @Nullable @QueryValue String limit, @Nullable @QueryValue String pageToken) {
         String wanted = status;
-        if (wanted != null && !wanted.equals("in_progress") && !wanted.equals("completed")) {
+        if (wanted != null && ErasureStatus.find(wanted).isEmpty()) {
             throw ProblemException.badRequest("'status' must be in_progress or completed.");
         }
         int size = Pages.limit(limit, 50, 100);

@@ -79,7 +79,7 @@ public class SyncController {
     @Post("/sync/destinations/{name}/backfill")
     @RequiresScope(Scope.ADMIN)
     public HttpResponse<Map<String, Object>> backfill(Caller caller, @PathVariable String name) {
-        SyncRepository.BackfillJob job = sync.startBackfill(caller.workspaceId(), name);
+        BackfillJob job = sync.startBackfill(caller.workspaceId(), name);
         return HttpResponse.<Map<String, Object>>status(HttpStatus.ACCEPTED)
                 .header(HttpHeaders.LOCATION, "/sync/backfills/" + job.id()).body(view(job));
     }
@@ -244,11 +244,11 @@ public class SyncController {
         return row;
     }
 
-    private static Map<String, Object> view(SyncRepository.BackfillJob job) {
+    private static Map<String, Object> view(BackfillJob job) {
         Map<String, Object> view = new LinkedHashMap<>();
         view.put("id", job.id());
         view.put("destination", job.destination());
-        view.put("status", job.status());
+        view.put("status", job.status().value());
         view.put("enqueued", job.enqueued());
         view.put("error", job.error());
         view.put("startedAt", iso(job.startedAt()));

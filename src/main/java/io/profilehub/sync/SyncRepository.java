@@ -320,55 +320,6 @@ public class SyncRepository {
         return instant == null ? null : instant.atOffset(ZoneOffset.UTC);
     }
 
-    public record BackfillJob(String id, String destination, String status, long enqueued, String error,
-                              Instant startedAt, Instant finishedAt) {
-    }
-
-    private static final String INSERT_JOB = "insert into backfill_jobs (workspace_id, id, destination) values (?, ?, ?)";
-    private static final String UPDATE_JOB = """
-            update backfill_jobs set status = ?, enqueued = ?, last_profile_id = ?, error = ?,
-                   finished_at = case when ? <> 'running' then now() end
-             where workspace_id = ? and id = ?
-            """;
-    private static final String FIND_JOB = """
-            select id, destination, status, enqueued, error, started_at, finished_at from backfill_jobs
-             where workspace_id = ? and id = ?
-            """;
-
-    public void insertJob(Connection c, String workspaceId, String id, String destination) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(INSERT_JOB)) {
-            ps.setString(1, workspaceId);
-            ps.setString(2, id);
-            ps.setString(3, destination);
-            ps.executeUpdate();
-        }
-    }
-
-    public void updateJob(Connection c, String workspaceId, String id, String status, long enqueued,
-                          String lastProfileId, String error) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(UPDATE_JOB)) {
-            ps.setString(1, status);
-            ps.setLong(2, enqueued);
-            ps.setString(3, lastProfileId);
-            ps.setString(4, error);
-            ps.setString(5, status);
-            ps.setString(6, workspaceId);
-            ps.setString(7, id);
-            ps.executeUpdate();
-        }
-    }
-
-    public BackfillJob findJob(Connection c, String workspaceId, String id) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(FIND_JOB)) {
-            ps.setString(1, workspaceId);
-            ps.setString(2, id);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? new BackfillJob(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4),
-                        rs.getString(5), instant(rs.getTimestamp(6)), instant(rs.getTimestamp(7))) : null;
-            }
-        }
-    }
-
     private static Instant instant(Timestamp ts) {
         return ts == null ? null : ts.toInstant();
     }
