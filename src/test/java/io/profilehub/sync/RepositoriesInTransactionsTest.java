@@ -11,6 +11,9 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -32,6 +35,8 @@ class RepositoriesInTransactionsTest extends ServiceTest {
     BackfillJobRepository jobs;
     @Inject
     DestinationStateRepository states;
+    @Inject
+    SyncRepository sync;
 
     @Test
     void aRepositoryWriteRollsBackWithTheTransactionItRanIn() {
@@ -139,6 +144,92 @@ class RepositoriesInTransactionsTest extends ServiceTest {
                 }
                 return null;
             });
+        }
+    }
+
+    @Test
+    void deadLetterFiltersBindEachValueOnceAndCompareTimesExactly() {
+        Instant deadAt = Instant.parse("2026-03-01T10:00:00.123Z");
+        assertThrows(IllegalStateException.class, () -> tx.executeWrite(status -> {
+            Connection c = status.getConnection();
+            long id = deadLetter(c, workspace, "usr_f1", "delete", 422, deadAt);
+            deadLetter(c, workspace, "usr_f2", "delete", 500, deadAt.plusSeconds(60));
+            deadLetter(c, "ws_other", "usr_f1", "delete", 422, deadAt);
+            SyncRepository.DeadLetterFilter exact = new SyncRepository.DeadLetterFilter("hook", 422, deadAt,
+                    deadAt.plusMillis(1));
+            List<SyncRepository.EventView> found = sync.deadLetters(c, workspace, exact, 0, 10);
+            assertEquals(List.of(id), found.stream().map(SyncRepository.EventView::id).toList());
+            assertEquals("dead", found.get(0).status());
+            assertEquals(deadAt, found.get(0).finishedAt());
+            assertEquals(List.of(), sync.deadLetters(c, workspace,
+                    new SyncRepository.DeadLetterFilter("hook", 422, deadAt.plusMillis(1), null), 0, 10));
+            assertEquals(List.of(), sync.deadLetters(c, workspace,
+                    new SyncRepository.DeadLetterFilter("hook", 422, null, deadAt), 0, 10));
+            assertEquals(List.of(), sync.deadLetters(c, workspace,
+                    new SyncRepository.DeadLetterFilter("other", null, null, null), 0, 10));
+            assertEquals(2, sync.deadLetters(c, workspace,
+                    new SyncRepository.DeadLetterFilter(null, null, null, null), 0, 10).size());
+            assertEquals(1, sync.deadLetters(c, workspace,
+                    new SyncRepository.DeadLetterFilter(null, null, null, null), id, 10).size(), "after the id");
+            throw new IllegalStateException("roll back");
+        }));
+    }
+
+    @Test
+    void retryingADeadErasureReopensItInTheRetryingWorkspaceOnly() {
+        assertThrows(IllegalStateException.class, () -> tx.executeWrite(status -> {
+            Connection c = status.getConnection();
+            for (String ws : List.of(workspace, "ws_other")) {
+                execute(c, "insert into profilehub.erasures (workspace_id, user_id, status, completed_at) "
+                        + "values (?, 'usr_gone', 'completed', now())", ws);
+                execute(c, "insert into profilehub.erasure_destinations (workspace_id, user_id, destination, status) "
+                        + "values (?, 'usr_gone', 'hook', 'dead')", ws);
+                deadLetter(c, ws, "usr_gone", "delete", 400, Instant.now());
+            }
+            List<SyncRepository.Retried> retried = sync.retryDead(c, workspace, null,
+                    new SyncRepository.DeadLetterFilter("hook", null, null, null));
+            assertEquals(1, retried.size());
+            assertEquals("delete", retried.get(0).change().kind());
+            assertEquals(7L, retried.get(0).change().version());
+            assertEquals("pending", value(c, "select status from profilehub.erasure_destinations "
+                    + "where workspace_id = ? and user_id = 'usr_gone'", workspace));
+            assertEquals("in_progress", value(c, "select status || coalesce(completed_at::text, '') "
+                    + "from profilehub.erasures where workspace_id = ? and user_id = 'usr_gone'", workspace));
+            assertEquals("0", value(c, "select count(*) from profilehub.dead_letters where workspace_id = ?",
+                    workspace));
+            assertEquals("dead", value(c, "select status from profilehub.erasure_destinations "
+                    + "where workspace_id = ? and user_id = 'usr_gone'", "ws_other"));
+            assertEquals("completed", value(c, "select status from profilehub.erasures "
+                    + "where workspace_id = ? and user_id = 'usr_gone'", "ws_other"));
+            throw new IllegalStateException("roll back");
+        }));
+    }
+
+    private static long deadLetter(Connection c, String workspaceId, String profileId, String kind, int lastStatus,
+                                   Instant deadAt) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                insert into profilehub.dead_letters (workspace_id, destination, profile_id, kind, first_version, version,
+                                                     event, attempts, last_status, created_at, dead_at)
+                values (?, 'hook', ?, ?, 7, 7, '{"type": "profile.delete"}', 1, ?, ?, ?)
+                returning id
+                """)) {
+            ps.setString(1, workspaceId);
+            ps.setString(2, profileId);
+            ps.setString(3, kind);
+            ps.setInt(4, lastStatus);
+            ps.setObject(5, deadAt.atOffset(ZoneOffset.UTC));
+            ps.setObject(6, deadAt.atOffset(ZoneOffset.UTC));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    private static void execute(Connection c, String sql, String workspaceId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, workspaceId);
+            ps.executeUpdate();
         }
     }
 
