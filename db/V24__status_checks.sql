@@ -4,7 +4,7 @@
 --   erasures.status              erasure/ErasureStatus
 --   erasure_destinations.status  erasure/ErasureDestinationStatus (pending until settled, then the connector's
 --                                result word or dead)
---   change_log.kind, dead_letters.kind (V18)  outbox/ChangeKind
+--   change_log.kind, dead_letters.kind (V18)  destination/ChangeKind
 -- CHECK constraints rather than PostgreSQL enum types: a new word is a constraint swap in one migration, where
 -- ALTER TYPE ... ADD VALUE cannot be used in the transaction that adds it; and the words stay plain text for the
 -- hand-written SQL that compares them.

@@ -8,7 +8,7 @@ import io.micronaut.data.annotation.Query;
 import io.micronaut.data.jdbc.annotation.JdbcRepository;
 import io.micronaut.data.model.query.builder.sql.Dialect;
 import io.micronaut.data.repository.GenericRepository;
-import io.profilehub.outbox.ChangeKind;
+import io.profilehub.destination.ChangeKind;
 import io.profilehub.outbox.DeliveryRepository;
 import io.profilehub.outbox.ChangeLogWriter;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,4 +1,4 @@
-package io.profilehub.outbox;
+package io.profilehub.destination;
 
 import com.fasterxml.jackson.annotation.JsonValue;
 
@@ -6,7 +6,7 @@ import java.util.Arrays;
 
 /**
  * What a change does, as change_log.kind and dead_letters.kind hold it (CHECK constraints of V18): an upsert carries
- * the profile's state, a delete its erasure.
+ * the profile's state, a delete its erasure. {@link Delivery} carries the same words to the connectors.
  */
 public enum ChangeKind {
     UPSERT("upsert"), DELETE("delete");
