@@ -8,8 +8,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * patches, and {@code version}, the profile version it brings the destination to.
  */
 public record Delivery(String workspaceId, String profileId, String kind, ObjectNode event) {
-    public static final String UPSERT = "upsert";
-    public static final String DELETE = "delete";
+    public static final String UPSERT = ChangeKind.UPSERT.value();
+    public static final String DELETE = ChangeKind.DELETE.value();
 
     public boolean isDelete() {
         return DELETE.equals(kind);

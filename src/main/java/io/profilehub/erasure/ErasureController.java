@@ -123,7 +123,7 @@ public class ErasureController {
     @Get("/erasures")
     @RequiresScope(Scope.ADMIN)
     public Page<ErasureRecord> list(Caller caller, @Nullable @QueryValue String status, PageRequest paging) {
-        if (status != null && !status.equals("in_progress") && !status.equals("completed")) {
+        if (status != null && ErasureStatus.find(status).isEmpty()) {
             throw ProblemException.badRequest("'status' must be in_progress or completed.");
         }
         Map<String, String> filters = new LinkedHashMap<>();

@@ -1,5 +1,15 @@
 package io.profilehub.erasure;
 
+import io.micronaut.core.annotation.Introspected;
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.data.annotation.Embeddable;
+import io.micronaut.data.annotation.EmbeddedId;
+import io.micronaut.data.annotation.MappedEntity;
+import io.micronaut.data.annotation.MappedProperty;
+import io.micronaut.data.annotation.Query;
+import io.micronaut.data.jdbc.annotation.JdbcRepository;
+import io.micronaut.data.model.query.builder.sql.Dialect;
+import io.micronaut.data.repository.GenericRepository;
 import io.profilehub.http.Timestamps;
 import jakarta.inject.Singleton;
 
@@ -7,7 +17,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,20 +63,53 @@ public class ErasureRepository {
             select count(*) from gone
             """;
 
-    private static final String RECORDS = """
-            select e.user_id, e.requested_at, e.status, e.suppressed, e.completed_at,
-                   d.destination, d.status, d.detail, d.last_status, d.updated_at
-              from erasures e
-              left join erasure_destinations d on d.workspace_id = e.workspace_id and d.user_id = e.user_id
-             where e.workspace_id = ? and e.user_id = any(?::text[])
-             order by e.requested_at, e.user_id, d.destination
-            """;
+    /** A row of {@code erasures}: the table {@link Reads} works on (its statements are hand-written). */
+    @MappedEntity("erasures")
+    public record Row(@EmbeddedId RowKey id, Instant requestedAt, String status, boolean suppressed,
+                      @Nullable Instant completedAt) {
+    }
 
-    private static final String OPEN = """
-            select user_id from erasures
-             where workspace_id = ? and (?::text is null or status = ?) and user_id > ?
-             order by user_id limit ?
-            """;
+    @Embeddable
+    public record RowKey(@MappedProperty("workspace_id") String workspaceId, @MappedProperty("user_id") String userId) {
+    }
+
+    /** An erasure joined with one of its destinations (none: the destination columns are null). */
+    @Introspected
+    public record RecordRow(String userId, Instant requestedAt, String status, boolean suppressed,
+                            @Nullable Instant completedAt, @Nullable String destination,
+                            @Nullable String destinationStatus, @Nullable String detail, @Nullable Integer lastStatus,
+                            @Nullable Instant updatedAt) {
+    }
+
+    /** The reads of erasure records; they join the caller's transaction. */
+    @JdbcRepository(dialect = Dialect.POSTGRES)
+    public interface Reads extends GenericRepository<Row, RowKey> {
+
+        @Query("""
+                select e.user_id, e.requested_at, e.status, e.suppressed, e.completed_at,
+                       d.destination, d.status as destination_status, d.detail, d.last_status, d.updated_at
+                  from erasures e
+                  left join erasure_destinations d on d.workspace_id = e.workspace_id and d.user_id = e.user_id
+                 where e.workspace_id = :workspaceId and e.user_id = any(cast(:userIds as text[]))
+                 order by e.requested_at, e.user_id, d.destination
+                """)
+        List<RecordRow> records(String workspaceId, String[] userIds);
+
+        /** Every status when {@code status} is null. */
+        @Query("""
+                select user_id from erasures
+                 where workspace_id = :workspaceId and (cast(:status as text) is null or status = :status)
+                   and user_id > :afterUserId
+                 order by user_id limit :limit
+                """)
+        List<String> userIds(String workspaceId, @Nullable String status, String afterUserId, int limit);
+    }
+
+    private final Reads reads;
+
+    public ErasureRepository(Reads reads) {
+        this.reads = reads;
+    }
 
     public Optional<Target> lock(Connection c, String workspaceId, String userId) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(LOCK)) {
@@ -100,51 +143,32 @@ public class ErasureRepository {
         }
     }
 
+    /**
+     * The erasure records of these users, in the order they were requested. {@code c}: the caller's transaction's
+     * connection, which the statement uses by joining that transaction.
+     */
     public List<ErasureRecord> records(Connection c, String workspaceId, List<String> userIds) throws SQLException {
         Map<String, ErasureRecord> records = new LinkedHashMap<>();
-        try (PreparedStatement ps = c.prepareStatement(RECORDS)) {
-            ps.setString(1, workspaceId);
-            ps.setArray(2, c.createArrayOf("text", userIds.toArray()));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    String userId = rs.getString(1);
-                    ErasureRecord record = records.computeIfAbsent(userId, id -> {
-                        try {
-                            return new ErasureRecord(id, iso(rs.getTimestamp(2)), rs.getString(3), rs.getBoolean(4),
-                                    iso(rs.getTimestamp(5)), new ArrayList<>());
-                        } catch (SQLException e) {
-                            throw new IllegalStateException(e);
-                        }
-                    });
-                    if (rs.getString(6) != null) {
-                        record.destinations().add(new ErasureRecord.DestinationStatus(rs.getString(6), rs.getString(7),
-                                rs.getString(8), (Integer) rs.getObject(9), iso(rs.getTimestamp(10))));
-                    }
-                }
+        for (RecordRow row : reads.records(workspaceId, userIds.toArray(String[]::new))) {
+            ErasureRecord record = records.computeIfAbsent(row.userId(), id -> new ErasureRecord(id,
+                    iso(row.requestedAt()), ErasureStatus.of(row.status()), row.suppressed(), iso(row.completedAt()),
+                    new ArrayList<>()));
+            if (row.destination() != null) {
+                record.destinations().add(new ErasureRecord.DestinationStatus(row.destination(),
+                        ErasureDestinationStatus.of(row.destinationStatus()), row.detail(), row.lastStatus(),
+                        iso(row.updatedAt())));
             }
         }
         return new ArrayList<>(records.values());
     }
 
+    /** Users with an erasure (in {@code status}, or any when null) after {@code afterUserId}, at most {@code limit}. */
     public List<String> open(Connection c, String workspaceId, String status, String afterUserId, int limit)
             throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(OPEN)) {
-            ps.setString(1, workspaceId);
-            ps.setString(2, status);
-            ps.setString(3, status);
-            ps.setString(4, afterUserId);
-            ps.setInt(5, limit);
-            List<String> ids = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    ids.add(rs.getString(1));
-                }
-            }
-            return ids;
-        }
+        return reads.userIds(workspaceId, status, afterUserId, limit);
     }
 
-    private static String iso(Timestamp ts) {
-        return Timestamps.iso(ts);
+    private static String iso(Instant instant) {
+        return Timestamps.iso(instant);
     }
 }

@@ -50,7 +50,7 @@ public class DeliveryRepository {
      */
     private static final String LEASE = """
             with candidates as (
-                select c.lane
+                select c.destination, c.lane
                   from delivery_cursors c
                   join change_lanes l on l.lane = c.lane
                  where c.destination = ?
@@ -66,7 +66,7 @@ public class DeliveryRepository {
             update delivery_cursors c
                set lease_owner = ?, lease_until = now() + ? * interval '1 millisecond'
               from candidates x
-             where c.destination = ? and c.lane = x.lane
+             where c.destination = x.destination and c.lane = x.lane
             returning c.lane, c.position
             """;
 
@@ -80,14 +80,16 @@ public class DeliveryRepository {
      * Per lane, the first `limit` changes for this destination within (position, position + span]: the changes of
      * other workspaces and other destinations are passed over inside PostgreSQL, so a destination serving one
      * workspace among many skips the others' changes a span at a time without holding them. LATERAL: one ordered
-     * range scan of change_log_lane per lane and partition, whatever the statistics say.
+     * range scan of change_log_lane per lane and partition, whatever the statistics say. The served workspaces are
+     * bound once, as s.served (null: every workspace); PostgreSQL pulls the FROM-less subquery up into the query.
      */
     private static final String READ = "select " + CHANGE_COLUMNS + """
               from unnest(?::int[], ?::bigint[], ?::bigint[]) as x(lane, after_seq, upto)
+             cross join (select ?::text as destination, ?::text[] as served) s
              cross join lateral (select * from change_log c
                                   where c.lane = x.lane and c.seq > x.after_seq and c.seq <= x.upto
-                                    and (c.destination is null or c.destination = ?)
-                                    and (?::text[] is null or c.workspace_id = any(?::text[]))
+                                    and (c.destination is null or c.destination = s.destination)
+                                    and (s.served is null or c.workspace_id = any(s.served))
                                   order by c.seq
                                   limit ?) l
              order by l.lane, l.seq
@@ -258,7 +260,6 @@ public class DeliveryRepository {
             ps.setInt(2, lanes);
             ps.setString(3, owner);
             ps.setLong(4, lease.toMillis());
-            ps.setString(5, destination);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     positions.put(rs.getInt(1), rs.getLong(2));
@@ -291,10 +292,8 @@ public class DeliveryRepository {
             ps.setArray(2, c.createArrayOf("bigint", leases.stream().map(Lease::position).toArray()));
             ps.setArray(3, c.createArrayOf("bigint", leases.stream().map(upto).toArray()));
             ps.setString(4, destination);
-            Array served = workspaces.isEmpty() ? null : c.createArrayOf("text", workspaces.toArray());
-            ps.setArray(5, served);
-            ps.setArray(6, served);
-            ps.setInt(7, limit);
+            ps.setArray(5, workspaces.isEmpty() ? null : c.createArrayOf("text", workspaces.toArray()));
+            ps.setInt(6, limit);
             return changes(ps);
         }
     }

@@ -6,8 +6,8 @@ import io.profilehub.http.Timestamps;
 public record BackfillView(String id, String destination, String status, long enqueued, String error,
                            String startedAt, String finishedAt) {
 
-    static BackfillView of(SyncRepository.BackfillJob job) {
-        return new BackfillView(job.id(), job.destination(), job.status(), job.enqueued(), job.error(),
+    static BackfillView of(BackfillJob job) {
+        return new BackfillView(job.id(), job.destination(), job.status().value(), job.enqueued(), job.error(),
                 Timestamps.iso(job.startedAt()), Timestamps.iso(job.finishedAt()));
     }
 }

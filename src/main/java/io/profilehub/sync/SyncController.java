@@ -81,7 +81,7 @@ public class SyncController {
     @Post("/sync/destinations/{name}/backfill")
     @RequiresScope(Scope.ADMIN)
     public HttpResponse<BackfillView> backfill(Caller caller, @PathVariable String name) {
-        SyncRepository.BackfillJob job = sync.startBackfill(caller.workspaceId(), name);
+        BackfillJob job = sync.startBackfill(caller.workspaceId(), name);
         return HttpResponse.<BackfillView>status(HttpStatus.ACCEPTED)
                 .header(HttpHeaders.LOCATION, "/sync/backfills/" + job.id()).body(BackfillView.of(job));
     }

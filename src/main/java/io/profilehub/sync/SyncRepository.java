@@ -1,5 +1,14 @@
 package io.profilehub.sync;
 
+import io.micronaut.core.annotation.Introspected;
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.data.annotation.Id;
+import io.micronaut.data.annotation.MappedEntity;
+import io.micronaut.data.annotation.Query;
+import io.micronaut.data.jdbc.annotation.JdbcRepository;
+import io.micronaut.data.model.query.builder.sql.Dialect;
+import io.micronaut.data.repository.GenericRepository;
+import io.profilehub.destination.ChangeKind;
 import io.profilehub.outbox.DeliveryRepository;
 import io.profilehub.outbox.ChangeLogWriter;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -7,13 +16,8 @@ import jakarta.inject.Singleton;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
-import java.sql.Types;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -35,153 +39,203 @@ public class SyncRepository {
     public record DeadLetterFilter(String destination, Integer status, Instant since, Instant until) {
     }
 
-    /*
-     * Per destination, this workspace's changes not yet settled: past the destination's cursor (in flight while a
-     * live lease holds the lane), or held by a parked profile; its dead letters; and its deliveries of the last
-     * hour, counted per minute as they settle (delivery_minutes).
-     */
-    private static final String COUNTS = """
-            with waiting as (
-                select c.destination, l.created_at, c.lease_until >= now() as leased
-                  from delivery_cursors c
-                  join change_log l on l.lane = c.lane and l.seq > c.position
-                 where l.workspace_id = ? and (l.destination is null or l.destination = c.destination)
-                union all
-                select p.destination, l.created_at, false
-                  from delivery_parked p
-                  join delivery_cursors c on c.destination = p.destination and c.lane = p.lane
-                  join change_log l on l.workspace_id = p.workspace_id and l.profile_id = p.profile_id
-                                   and l.seq >= p.from_seq and l.seq <= c.position
-                                   and (l.destination is null or l.destination = p.destination)
-                 where p.workspace_id = ?
-            ), counted as (
-                select destination, count(*) filter (where leased is not true) as pending,
-                       count(*) filter (where leased) as in_flight, min(created_at) as oldest, 0::bigint as dead,
-                       0::bigint as delivered
-                  from waiting group by destination
-                union all
-                select destination, 0, 0, null, count(*), 0 from dead_letters
-                 where workspace_id = ? and discarded_at is null group by destination
-                union all
-                select destination, 0, 0, null, 0, sum(delivered)::bigint from delivery_minutes
-                 where workspace_id = ? and minute > now() - interval '1 hour' group by destination
-            )
-            select destination, sum(pending)::bigint, sum(in_flight)::bigint, sum(dead)::bigint,
-                   sum(delivered)::bigint, min(oldest)
-              from counted group by destination
-            """;
+    /** A row of {@code dead_letters}, as far as {@link Queries} needs one to stand for the table it reads. */
+    @MappedEntity("dead_letters")
+    public record DeadLetter(String workspaceId, @Id long id, String destination, String profileId, String kind) {
+    }
 
-    private static final String DEAD_COLUMNS = """
-            id, destination, profile_id, kind, 'dead', attempts, last_status, last_error, created_at, dead_at,
-            null::timestamptz, event::text""";
+    /** One destination's counts (the columns of {@link Queries#counts}). */
+    @Introspected
+    public record CountsRow(String destination, long pending, long inFlight, long dead, long delivered,
+                            @Nullable Instant oldest) {
+    }
 
-    private static final String DEAD_LETTERS = "select " + DEAD_COLUMNS + """
-              from dead_letters
-             where workspace_id = ? and discarded_at is null
-               and (?::text is null or destination = ?::text)
-               and (?::int is null or last_status = ?::int)
-               and (?::timestamptz is null or dead_at >= ?::timestamptz)
-               and (?::timestamptz is null or dead_at < ?::timestamptz)
-               and id > ?
-             order by id
-             limit ?
-            """;
+    /** A change as an operator sees it (the columns of the dead-letter and per-profile reads). */
+    @Introspected
+    public record EventRow(long id, String destination, String profileId, String kind, String status, int attempts,
+                           @Nullable Integer lastStatus, @Nullable String lastError, Instant createdAt,
+                           @Nullable Instant finishedAt, @Nullable Instant availableAt, String event) {
+    }
+
+    /** A dead letter chosen for a retry, with its profile's current version and state when it still exists. */
+    @Introspected
+    public record ChosenRow(long id, String destination, String profileId, String kind, String event,
+                            @Nullable Long version, boolean profileExists, @Nullable Long profileVersion,
+                            @Nullable String profileEvent) {
+    }
+
+    @Introspected
+    public record BackfillRow(String id, long version, String event) {
+    }
 
     /*
-     * A dead upsert carries a change that later ones may already have overtaken, so a retry sends the profile's
-     * current state instead (and is dropped when the profile is gone). An erasure goes again as it was.
+     * Named parameters: the workspace and each filter value are bound once by name, however often a statement
+     * uses them (a filter value null means "any"; the casts give PostgreSQL the type of a null).
      */
-    private static final String CHOOSE_DEAD = """
-            select d.id, d.destination, d.profile_id, d.kind, d.event::text, d.version, p.id is not null, p.version,
-                   profile_upsert_event(p.workspace_id, p.id, p.version, false, true, p.updated_at,
-                                        p.identifiers, p.traits)::text
-              from dead_letters d
-              left join profiles p on p.workspace_id = d.workspace_id and p.id = d.profile_id
-             where d.workspace_id = ? and d.discarded_at is null
-               and (?::bigint is null or d.id = ?::bigint)
-               and (?::text is null or d.destination = ?::text)
-               and (?::int is null or d.last_status = ?::int)
-               and (?::timestamptz is null or d.dead_at >= ?::timestamptz)
-               and (?::timestamptz is null or d.dead_at < ?::timestamptz)
-             order by d.id
-               for update of d
-            """;
+    @JdbcRepository(dialect = Dialect.POSTGRES)
+    public interface Queries extends GenericRepository<DeadLetter, Long> {
 
-    private static final String DROP_DEAD = "delete from dead_letters where workspace_id = ? and id = any(?::bigint[])";
+        /*
+         * Per destination, this workspace's changes not yet settled: past the destination's cursor (in flight while
+         * a live lease holds the lane), or held by a parked profile; its dead letters; and its deliveries of the
+         * last hour, counted per minute as they settle (delivery_minutes).
+         */
+        @Query("""
+                with waiting as (
+                    select c.destination, l.created_at, c.lease_until >= now() as leased
+                      from delivery_cursors c
+                      join change_log l on l.lane = c.lane and l.seq > c.position
+                     where l.workspace_id = :workspaceId and (l.destination is null or l.destination = c.destination)
+                    union all
+                    select p.destination, l.created_at, false
+                      from delivery_parked p
+                      join delivery_cursors c on c.destination = p.destination and c.lane = p.lane
+                      join change_log l on l.workspace_id = p.workspace_id and l.profile_id = p.profile_id
+                                       and l.seq >= p.from_seq and l.seq <= c.position
+                                       and (l.destination is null or l.destination = p.destination)
+                     where p.workspace_id = :workspaceId
+                ), counted as (
+                    select destination, count(*) filter (where leased is not true) as pending,
+                           count(*) filter (where leased) as in_flight, min(created_at) as oldest, 0::bigint as dead,
+                           0::bigint as delivered
+                      from waiting group by destination
+                    union all
+                    select destination, 0, 0, null, count(*), 0 from dead_letters
+                     where workspace_id = :workspaceId and discarded_at is null group by destination
+                    union all
+                    select destination, 0, 0, null, 0, sum(delivered)::bigint from delivery_minutes
+                     where workspace_id = :workspaceId and minute > now() - interval '1 hour' group by destination
+                )
+                select destination, sum(pending)::bigint as pending, sum(in_flight)::bigint as in_flight,
+                       sum(dead)::bigint as dead, sum(delivered)::bigint as delivered, min(oldest) as oldest
+                  from counted group by destination
+                """)
+        List<CountsRow> counts(String workspaceId);
 
+        @Query("""
+                select id, destination, profile_id, kind, 'dead' as status, attempts, last_status, last_error,
+                       created_at, dead_at as finished_at, null::timestamptz as available_at, event::text as event
+                  from dead_letters
+                 where workspace_id = :workspaceId and discarded_at is null
+                   and (cast(:destination as text) is null or destination = :destination)
+                   and (cast(:status as int) is null or last_status = :status)
+                   and (cast(:since as timestamptz) is null or dead_at >= :since)
+                   and (cast(:until as timestamptz) is null or dead_at < :until)
+                   and id > :afterId
+                 order by id
+                 limit :limit
+                """)
+        List<EventRow> deadLetters(String workspaceId, @Nullable String destination, @Nullable Integer status,
+                                   @Nullable Instant since, @Nullable Instant until, long afterId, int limit);
+
+        /*
+         * A dead upsert carries a change that later ones may already have overtaken, so a retry sends the profile's
+         * current state instead (and is dropped when the profile is gone). An erasure goes again as it was.
+         */
+        @Query("""
+                select d.id, d.destination, d.profile_id, d.kind, d.event::text as event, d.version,
+                       p.id is not null as profile_exists, p.version as profile_version,
+                       profile_upsert_event(p.workspace_id, p.id, p.version, false, true, p.updated_at,
+                                            p.identifiers, p.traits)::text as profile_event
+                  from dead_letters d
+                  left join profiles p on p.workspace_id = d.workspace_id and p.id = d.profile_id
+                 where d.workspace_id = :workspaceId and d.discarded_at is null
+                   and (cast(:id as bigint) is null or d.id = :id)
+                   and (cast(:destination as text) is null or d.destination = :destination)
+                   and (cast(:status as int) is null or d.last_status = :status)
+                   and (cast(:since as timestamptz) is null or d.dead_at >= :since)
+                   and (cast(:until as timestamptz) is null or d.dead_at < :until)
+                 order by d.id
+                   for update of d
+                """)
+        List<ChosenRow> chooseDead(String workspaceId, @Nullable Long id, @Nullable String destination,
+                                   @Nullable Integer status, @Nullable Instant since, @Nullable Instant until);
+
+        @Query("delete from dead_letters where workspace_id = :workspaceId and id = any(cast(:ids as bigint[]))")
+        int dropDead(String workspaceId, Long[] ids);
+
+        /*
+         * Discarding keeps the row (without the event) so that the changes it carried read as dropped, not as
+         * delivered; GET /identify/{id}/sync then shows what remains of the profile for that destination.
+         */
+        @Query("""
+                update dead_letters set discarded_at = now(), event = '{"discarded": true}'::jsonb, last_error = null
+                 where workspace_id = :workspaceId and id = :id and discarded_at is null
+                """)
+        int discardDead(String workspaceId, long id);
+
+        /* The latest change of the profile for each destination, as delivery_status sees it. */
+        @Query("""
+                select distinct on (s.destination)
+                       s.id, s.destination, s.profile_id, s.kind, s.status,
+                       case s.status when 'delivered' then s.failed_attempts + 1
+                                     when 'dead' then d.attempts else s.failed_attempts end as attempts,
+                       coalesce(d.last_status, p.last_status) as last_status,
+                       coalesce(d.last_error, p.last_error) as last_error, s.created_at,
+                       d.dead_at as finished_at, p.available_at, s.change::text as event
+                  from delivery_status s
+                  left join delivery_parked p
+                    on p.destination = s.destination and p.workspace_id = s.workspace_id
+                   and p.profile_id = s.profile_id and s.status = 'pending'
+                  left join lateral (select * from dead_letters x
+                                      where x.workspace_id = s.workspace_id and x.destination = s.destination
+                                        and x.profile_id = s.profile_id and s.status = 'dead'
+                                      order by x.id desc limit 1) d on true
+                 where s.workspace_id = :workspaceId and s.profile_id = :profileId and s.status <> 'discarded'
+                   and s.destination = any(cast(:destinations as text[]))
+                 order by s.destination, s.seq desc
+                """)
+        List<EventRow> profileSync(String workspaceId, String profileId, String[] destinations);
+
+        @Query("""
+                select id, version,
+                       profile_upsert_event(workspace_id, id, version, false, true, updated_at, identifiers,
+                                            traits)::text as event
+                  from profiles where workspace_id = :workspaceId and id > :afterProfileId order by id limit :limit
+                """)
+        List<BackfillRow> backfillPage(String workspaceId, String afterProfileId, int limit);
+    }
+
+    /*
+     * Plain JDBC: a writable CTE updating two tables. Each value is bound once; the erasures to reopen are those
+     * whose destination rows the first update touched.
+     */
     private static final String REOPEN_ERASURES = """
             with reopened as (
                 update erasure_destinations d set status = 'pending', updated_at = now()
                   from unnest(?::text[], ?::text[]) as u(user_id, destination)
                  where d.workspace_id = ? and d.user_id = u.user_id and d.destination = u.destination
-                returning d.user_id
+                returning d.workspace_id, d.user_id
             )
             update erasures e set status = 'in_progress', completed_at = null
-             where e.workspace_id = ? and e.user_id in (select user_id from reopened)
+              from (select distinct workspace_id, user_id from reopened) r
+             where e.workspace_id = r.workspace_id and e.user_id = r.user_id
             """;
+
+    private final Queries queries;
+
+    public SyncRepository(Queries queries) {
+        this.queries = queries;
+    }
 
     /*
-     * Discarding keeps the row (without the event) so that the changes it carried read as dropped, not as
-     * delivered; GET /identify/{id}/sync then shows what remains of the profile for that destination.
+     * Each method takes the connection of the caller's transaction; the repository's statements join that
+     * transaction, and so run on that same connection.
      */
-    private static final String DELETE_DEAD = """
-            update dead_letters set discarded_at = now(), event = '{"discarded": true}'::jsonb, last_error = null
-             where workspace_id = ? and id = ? and discarded_at is null
-            """;
-
-    /* The latest change of the profile for each destination, as delivery_status sees it. */
-    private static final String PROFILE_SYNC = """
-            select distinct on (s.destination)
-                   s.id, s.destination, s.profile_id, s.kind, s.status,
-                   case s.status when 'delivered' then s.failed_attempts + 1
-                                 when 'dead' then d.attempts else s.failed_attempts end,
-                   coalesce(d.last_status, p.last_status), coalesce(d.last_error, p.last_error), s.created_at,
-                   d.dead_at, p.available_at, s.change::text
-              from delivery_status s
-              left join delivery_parked p
-                on p.destination = s.destination and p.workspace_id = s.workspace_id and p.profile_id = s.profile_id
-               and s.status = 'pending'
-              left join lateral (select * from dead_letters x
-                                  where x.workspace_id = s.workspace_id and x.destination = s.destination
-                                    and x.profile_id = s.profile_id and s.status = 'dead'
-                                  order by x.id desc limit 1) d on true
-             where s.workspace_id = ? and s.profile_id = ? and s.status <> 'discarded' and s.destination = any(?::text[])
-             order by s.destination, s.seq desc
-            """;
-
-    private static final String BACKFILL_PAGE = """
-            select id, version,
-                   profile_upsert_event(workspace_id, id, version, false, true, updated_at, identifiers, traits)::text
-              from profiles where workspace_id = ? and id > ? order by id limit ?
-            """;
 
     public Map<String, DestinationCounts> counts(Connection c, String workspaceId) throws SQLException {
         Map<String, DestinationCounts> counts = new HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement(COUNTS)) {
-            for (int i = 1; i <= 4; i++) {
-                ps.setString(i, workspaceId);
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    Timestamp oldest = rs.getTimestamp(6);
-                    counts.put(rs.getString(1), new DestinationCounts(rs.getLong(2), rs.getLong(3), rs.getLong(4),
-                            rs.getLong(5), oldest == null ? null : oldest.toInstant()));
-                }
-            }
+        for (CountsRow row : queries.counts(workspaceId)) {
+            counts.put(row.destination(), new DestinationCounts(row.pending(), row.inFlight(), row.dead(),
+                    row.delivered(), row.oldest()));
         }
         return counts;
     }
 
     public List<EventView> deadLetters(Connection c, String workspaceId, DeadLetterFilter filter, long afterId,
                                        int limit) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(DEAD_LETTERS)) {
-            int i = 1;
-            ps.setString(i++, workspaceId);
-            i = bindFilter(ps, i, filter);
-            ps.setLong(i++, afterId);
-            ps.setInt(i, limit);
-            return readEvents(ps);
-        }
+        return views(queries.deadLetters(workspaceId, filter.destination(), filter.status(), filter.since(),
+                filter.until(), afterId, limit));
     }
 
     /** A dead letter chosen for a retry: the change to append, or none when its profile is gone. */
@@ -196,46 +250,29 @@ public class SyncRepository {
     public List<Retried> retryDead(Connection c, String workspaceId, Long id, DeadLetterFilter filter)
             throws SQLException {
         List<Retried> chosen = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(CHOOSE_DEAD)) {
-            int i = 1;
-            ps.setString(i++, workspaceId);
-            ps.setObject(i++, id, Types.BIGINT);
-            ps.setObject(i++, id, Types.BIGINT);
-            bindFilter(ps, i, filter);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    String destination = rs.getString(2);
-                    String profileId = rs.getString(3);
-                    String kind = rs.getString(4);
-                    ChangeLogWriter.Change change = null;
-                    if (!"upsert".equals(kind)) {
-                        long version = rs.getLong(6);
-                        change = new ChangeLogWriter.Change(workspaceId, profileId, rs.wasNull() ? null : version,
-                                kind, rs.getString(5), destination, ChangeLogWriter.Cause.RETRY,
-                                ChangeLogWriter.Source.SERVICE);
-                    } else if (rs.getBoolean(7)) {
-                        change = new ChangeLogWriter.Change(workspaceId, profileId, rs.getLong(8), kind,
-                                rs.getString(9), destination, ChangeLogWriter.Cause.RETRY, ChangeLogWriter.Source.SERVICE);
-                    }
-                    chosen.add(new Retried(rs.getLong(1), destination, profileId, kind, change));
-                }
+        for (ChosenRow row : queries.chooseDead(workspaceId, id, filter.destination(), filter.status(),
+                filter.since(), filter.until())) {
+            ChangeLogWriter.Change change = null;
+            if (ChangeKind.of(row.kind()) != ChangeKind.UPSERT) {
+                change = new ChangeLogWriter.Change(workspaceId, row.profileId(), row.version(), row.kind(),
+                        row.event(), row.destination(), ChangeLogWriter.Cause.RETRY, ChangeLogWriter.Source.SERVICE);
+            } else if (row.profileExists()) {
+                change = new ChangeLogWriter.Change(workspaceId, row.profileId(), row.profileVersion(), row.kind(),
+                        row.profileEvent(), row.destination(), ChangeLogWriter.Cause.RETRY,
+                        ChangeLogWriter.Source.SERVICE);
             }
+            chosen.add(new Retried(row.id(), row.destination(), row.profileId(), row.kind(), change));
         }
         if (chosen.isEmpty()) {
             return chosen;
         }
-        try (PreparedStatement ps = c.prepareStatement(DROP_DEAD)) {
-            ps.setString(1, workspaceId);
-            ps.setArray(2, c.createArrayOf("bigint", chosen.stream().map(Retried::id).toArray()));
-            ps.executeUpdate();
-        }
-        List<Retried> erasures = chosen.stream().filter(r -> !"upsert".equals(r.kind())).toList();
+        queries.dropDead(workspaceId, chosen.stream().map(Retried::id).toArray(Long[]::new));
+        List<Retried> erasures = chosen.stream().filter(r -> ChangeKind.of(r.kind()) != ChangeKind.UPSERT).toList();
         if (!erasures.isEmpty()) {
             try (PreparedStatement ps = c.prepareStatement(REOPEN_ERASURES)) {
                 ps.setArray(1, c.createArrayOf("text", erasures.stream().map(Retried::profileId).toArray()));
                 ps.setArray(2, c.createArrayOf("text", erasures.stream().map(Retried::destination).toArray()));
                 ps.setString(3, workspaceId);
-                ps.setString(4, workspaceId);
                 ps.executeUpdate();
             }
         }
@@ -243,11 +280,7 @@ public class SyncRepository {
     }
 
     public boolean deleteDead(Connection c, String workspaceId, long id) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(DELETE_DEAD)) {
-            ps.setString(1, workspaceId);
-            ps.setLong(2, id);
-            return ps.executeUpdate() > 0;
-        }
+        return queries.discardDead(workspaceId, id) > 0;
     }
 
     /**
@@ -256,12 +289,7 @@ public class SyncRepository {
      */
     public List<EventView> profileSync(Connection c, String workspaceId, String profileId, List<String> destinations)
             throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(PROFILE_SYNC)) {
-            ps.setString(1, workspaceId);
-            ps.setString(2, profileId);
-            ps.setArray(3, c.createArrayOf("text", destinations.toArray()));
-            return readEvents(ps);
-        }
+        return views(queries.profileSync(workspaceId, profileId, destinations.toArray(String[]::new)));
     }
 
     public record BackfillPage(List<ChangeLogWriter.Change> changes, String lastProfileId) {
@@ -275,101 +303,21 @@ public class SyncRepository {
                                      int pageSize) throws SQLException {
         List<ChangeLogWriter.Change> changes = new ArrayList<>();
         String last = null;
-        try (PreparedStatement ps = c.prepareStatement(BACKFILL_PAGE)) {
-            ps.setString(1, workspaceId);
-            ps.setString(2, afterProfileId);
-            ps.setInt(3, pageSize);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    last = rs.getString(1);
-                    changes.add(new ChangeLogWriter.Change(workspaceId, last, rs.getLong(2), "upsert",
-                            rs.getString(3), destination, ChangeLogWriter.Cause.BACKFILL,
-                            ChangeLogWriter.Source.SERVICE));
-                }
-            }
+        for (BackfillRow row : queries.backfillPage(workspaceId, afterProfileId, pageSize)) {
+            last = row.id();
+            changes.add(new ChangeLogWriter.Change(workspaceId, last, row.version(), ChangeKind.UPSERT.value(),
+                    row.event(), destination, ChangeLogWriter.Cause.BACKFILL, ChangeLogWriter.Source.SERVICE));
         }
         return new BackfillPage(changes, last);
     }
 
-    private static int bindFilter(PreparedStatement ps, int i, DeadLetterFilter f) throws SQLException {
-        ps.setString(i++, f.destination());
-        ps.setString(i++, f.destination());
-        ps.setObject(i++, f.status(), Types.INTEGER);
-        ps.setObject(i++, f.status(), Types.INTEGER);
-        ps.setObject(i++, offset(f.since()), Types.TIMESTAMP_WITH_TIMEZONE);
-        ps.setObject(i++, offset(f.since()), Types.TIMESTAMP_WITH_TIMEZONE);
-        ps.setObject(i++, offset(f.until()), Types.TIMESTAMP_WITH_TIMEZONE);
-        ps.setObject(i++, offset(f.until()), Types.TIMESTAMP_WITH_TIMEZONE);
-        return i;
-    }
-
-    private static List<EventView> readEvents(PreparedStatement ps) throws SQLException {
-        List<EventView> events = new ArrayList<>();
-        try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                events.add(new EventView(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                        rs.getString(5), rs.getInt(6), (Integer) rs.getObject(7), rs.getString(8),
-                        instant(rs.getTimestamp(9)), instant(rs.getTimestamp(10)), instant(rs.getTimestamp(11)),
-                        DeliveryRepository.object(rs.getString(12))));
-            }
+    private static List<EventView> views(List<EventRow> rows) throws SQLException {
+        List<EventView> views = new ArrayList<>();
+        for (EventRow r : rows) {
+            views.add(new EventView(r.id(), r.destination(), r.profileId(), r.kind(), r.status(), r.attempts(),
+                    r.lastStatus(), r.lastError(), r.createdAt(), r.finishedAt(), r.availableAt(),
+                    DeliveryRepository.object(r.event())));
         }
-        return events;
-    }
-
-    private static OffsetDateTime offset(Instant instant) {
-        return instant == null ? null : instant.atOffset(ZoneOffset.UTC);
-    }
-
-    public record BackfillJob(String id, String destination, String status, long enqueued, String error,
-                              Instant startedAt, Instant finishedAt) {
-    }
-
-    private static final String INSERT_JOB = "insert into backfill_jobs (workspace_id, id, destination) values (?, ?, ?)";
-    private static final String UPDATE_JOB = """
-            update backfill_jobs set status = ?, enqueued = ?, last_profile_id = ?, error = ?,
-                   finished_at = case when ? <> 'running' then now() end
-             where workspace_id = ? and id = ?
-            """;
-    private static final String FIND_JOB = """
-            select id, destination, status, enqueued, error, started_at, finished_at from backfill_jobs
-             where workspace_id = ? and id = ?
-            """;
-
-    public void insertJob(Connection c, String workspaceId, String id, String destination) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(INSERT_JOB)) {
-            ps.setString(1, workspaceId);
-            ps.setString(2, id);
-            ps.setString(3, destination);
-            ps.executeUpdate();
-        }
-    }
-
-    public void updateJob(Connection c, String workspaceId, String id, String status, long enqueued,
-                          String lastProfileId, String error) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(UPDATE_JOB)) {
-            ps.setString(1, status);
-            ps.setLong(2, enqueued);
-            ps.setString(3, lastProfileId);
-            ps.setString(4, error);
-            ps.setString(5, status);
-            ps.setString(6, workspaceId);
-            ps.setString(7, id);
-            ps.executeUpdate();
-        }
-    }
-
-    public BackfillJob findJob(Connection c, String workspaceId, String id) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(FIND_JOB)) {
-            ps.setString(1, workspaceId);
-            ps.setString(2, id);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? new BackfillJob(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4),
-                        rs.getString(5), instant(rs.getTimestamp(6)), instant(rs.getTimestamp(7))) : null;
-            }
-        }
-    }
-
-    private static Instant instant(Timestamp ts) {
-        return ts == null ? null : ts.toInstant();
+        return views;
     }
 }

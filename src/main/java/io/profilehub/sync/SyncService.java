@@ -30,13 +30,14 @@ public class SyncService {
 
     private final TransactionOperations<Connection> tx;
     private final SyncRepository repository;
+    private final BackfillJobRepository jobs;
     private final DestinationStateRepository states;
     private final Destinations destinations;
     private final ExecutorService background;
     private final OutboxSignal outboxSignal;
     private final ChangeLogWriter changeLog;
 
-    public SyncService(TransactionOperations<Connection> tx, SyncRepository repository,
+    public SyncService(TransactionOperations<Connection> tx, SyncRepository repository, BackfillJobRepository jobs,
                        DestinationStateRepository states, Destinations destinations,
                        @Named(TaskExecutors.BLOCKING) ExecutorService background, OutboxSignal outboxSignal,
                        ChangeLogWriter changeLog) {
@@ -44,6 +45,7 @@ public class SyncService {
         this.outboxSignal = outboxSignal;
         this.tx = tx;
         this.repository = repository;
+        this.jobs = jobs;
         this.states = states;
         this.destinations = destinations;
         this.background = background;
@@ -95,19 +97,16 @@ public class SyncService {
     }
 
     /** Starts enqueuing a full upsert of every profile for one destination, page by page, in the background. */
-    public SyncRepository.BackfillJob startBackfill(String workspaceId, String destination) {
+    public BackfillJob startBackfill(String workspaceId, String destination) {
         DestinationSettings settings = destination(workspaceId, destination);
         if (!settings.servesWorkspace(workspaceId)) {
             throw new ProblemException(io.micronaut.http.HttpStatus.CONFLICT, "conflict",
                     "Destination '" + destination + "' is disabled; enable it before backfilling.");
         }
         String jobId = RandomTokens.of("bf_", 16);
-        tx.executeWrite(status -> {
-            repository.insertJob(status.getConnection(), workspaceId, jobId, destination);
-            return null;
-        });
+        BackfillJob job = tx.executeWrite(status -> jobs.insert(workspaceId, jobId, destination));
         background.execute(() -> runBackfill(workspaceId, jobId, destination));
-        return job(workspaceId, jobId);
+        return job;
     }
 
     private void runBackfill(String workspaceId, String jobId, String destination) {
@@ -130,17 +129,11 @@ public class SyncService {
                 after = page.lastProfileId();
                 long total = enqueued;
                 String last = after;
-                tx.executeWrite(status -> {
-                    repository.updateJob(status.getConnection(), workspaceId, jobId, "running", total, last, null);
-                    return null;
-                });
+                tx.executeWrite(status -> jobs.update(workspaceId, jobId, BackfillStatus.RUNNING, total, last, null));
             }
             long total = enqueued;
             String last = after;
-            tx.executeWrite(status -> {
-                repository.updateJob(status.getConnection(), workspaceId, jobId, "completed", total, last, null);
-                return null;
-            });
+            tx.executeWrite(status -> jobs.update(workspaceId, jobId, BackfillStatus.COMPLETED, total, last, null));
             LOG.info("Backfill {} of workspace {} to {} enqueued {} profiles", jobId, workspaceId, destination, enqueued);
         } catch (RuntimeException e) {
             // The class only: a database error's message may quote profile values.
@@ -148,19 +141,14 @@ public class SyncService {
                     e.getClass().getName());
             long total = enqueued;
             String last = after;
-            tx.executeWrite(status -> {
-                repository.updateJob(status.getConnection(), workspaceId, jobId, "failed", total, last,
-                        "stopped by " + e.getClass().getSimpleName() + "; start a new backfill");
-                return null;
-            });
+            tx.executeWrite(status -> jobs.update(workspaceId, jobId, BackfillStatus.FAILED, total, last,
+                    "stopped by " + e.getClass().getSimpleName() + "; start a new backfill"));
         }
     }
 
-    public SyncRepository.BackfillJob job(String workspaceId, String jobId) {
-        SyncRepository.BackfillJob job = tx.executeRead(status -> repository.findJob(status.getConnection(), workspaceId, jobId));
-        if (job == null) {
-            throw ProblemException.notFound("No backfill with id " + jobId + " exists in this workspace.");
-        }
-        return job;
+    public BackfillJob job(String workspaceId, String jobId) {
+        return tx.executeRead(status -> jobs.findByWorkspaceIdAndId(workspaceId, jobId))
+                .orElseThrow(() -> ProblemException.notFound("No backfill with id " + jobId
+                        + " exists in this workspace."));
     }
 }
