@@ -53,6 +53,25 @@ public class ErasureRepository {
             select count(*) from gone
             """;
 
+    /*
+     * The ids an erased profile absorbed in merges (aliases, also of merges it absorbed in turn, as those were
+     * re-pointed to it) are retired with it, and every merge either took part in goes, with its kept state.
+     */
+    private static final String ERASE_ABSORBED = """
+            with aliases as (
+                delete from profile_aliases where workspace_id = ? and profile_id = ? returning workspace_id, alias_id
+            ), ids as (
+                select alias_id as id from aliases union all select ?
+            ), merges as (
+                delete from merges m where m.workspace_id = ?
+                   and (m.survivor_id in (select id from ids) or m.absorbed_id in (select id from ids))
+            ), retired as (
+                insert into retired_profile_ids (workspace_id, id) select workspace_id, alias_id from aliases
+                on conflict do nothing
+            )
+            select alias_id from aliases
+            """;
+
     private static final String RECORDS = """
             select e.user_id, e.requested_at, e.status, e.suppressed, e.completed_at,
                    d.destination, d.status, d.detail, d.last_status, d.updated_at
@@ -97,6 +116,23 @@ public class ErasureRepository {
                 rs.next();
                 return rs.getLong(1) > 0;
             }
+        }
+    }
+
+    /** Erases what the profile absorbed in merges (see ERASE_ABSORBED); answers the absorbed ids. */
+    public List<String> eraseAbsorbed(Connection c, String workspaceId, String userId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(ERASE_ABSORBED)) {
+            ps.setString(1, workspaceId);
+            ps.setString(2, userId);
+            ps.setString(3, userId);
+            ps.setString(4, workspaceId);
+            List<String> ids = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    ids.add(rs.getString(1));
+                }
+            }
+            return ids;
         }
     }
 

@@ -3,25 +3,19 @@ package io.profilehub.erasure;
 import io.profilehub.suppression.Suppressions;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micronaut.transaction.TransactionOperations;
-import io.profilehub.destination.Connector;
-import io.profilehub.destination.ConnectorRegistry;
 import io.profilehub.destination.Destinations;
 import io.profilehub.http.JsonInput;
 import io.profilehub.http.ProblemException;
 import io.profilehub.outbox.OutboxSignal;
-import io.profilehub.outbox.SealedFields;
 import io.profilehub.identity.IdentityKey;
 import io.profilehub.identity.IdentityKeys;
 import io.profilehub.outbox.ChangeLogWriter;
 import jakarta.inject.Singleton;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -33,8 +27,7 @@ public class ErasureService {
     private final TransactionOperations<Connection> tx;
     private final ErasureRepository repository;
     private final Destinations destinations;
-    private final ConnectorRegistry connectors;
-    private final SealedFields sealer;
+    private final RemovalEvents removals;
     private final IdentityKeys identityKeys;
     private final Suppressions suppressions;
     private final OutboxSignal outboxSignal;
@@ -42,7 +35,7 @@ public class ErasureService {
     private final ChangeLogWriter changeLog;
 
     public ErasureService(TransactionOperations<Connection> tx, ErasureRepository repository,
-                          Destinations destinations, ConnectorRegistry connectors, SealedFields sealer,
+                          Destinations destinations, RemovalEvents removals,
                           IdentityKeys identityKeys, Suppressions suppressions, OutboxSignal outboxSignal,
                           IdempotencyStore idempotency, ChangeLogWriter changeLog) {
         this.changeLog = changeLog;
@@ -51,8 +44,7 @@ public class ErasureService {
         this.tx = tx;
         this.repository = repository;
         this.destinations = destinations;
-        this.connectors = connectors;
-        this.sealer = sealer;
+        this.removals = removals;
         this.identityKeys = identityKeys;
         this.suppressions = suppressions;
     }
@@ -67,6 +59,11 @@ public class ErasureService {
                 repository.erase(c, workspaceId, userId, erasure);
                 idempotency.scrub(workspaceId, userId);
                 changeLog.scrub(c, workspaceId, userId);
+                // What it absorbed in merges goes with it: the merges' kept state, the aliases, their changes.
+                for (String absorbed : repository.eraseAbsorbed(c, workspaceId, userId)) {
+                    idempotency.scrub(workspaceId, absorbed);
+                    changeLog.scrub(c, workspaceId, absorbed);
+                }
                 List<ChangeLogWriter.Change> events = new ArrayList<>();
                 for (int i = 0; i < erasure.destinations().size(); i++) {
                     events.add(new ChangeLogWriter.Change(workspaceId, userId, target.get().version() + 1,
@@ -92,16 +89,8 @@ public class ErasureService {
         List<String> names = destinations.namesFor(workspaceId);
         List<String> payloads = new ArrayList<>();
         for (String name : names) {
-            ObjectNode event = JsonInput.MAPPER.createObjectNode()
-                    .put("type", "profile.erase").put("profileId", userId).put("workspaceId", workspaceId)
-                    .put("version", target.version() + 1)
-                    .put("occurredAt", OffsetDateTime.now(ZoneOffset.UTC).toString());
-            Map<String, String> locator = connectors.get(name).map(conn -> locator(conn, userId, identifiers))
-                    .orElse(Map.of());
-            if (!locator.isEmpty()) {
-                event.put("sealed", sealer.seal(locator));
-            }
-            payloads.add(event.toString());
+            payloads.add(removals.event(workspaceId, userId, target.version() + 1,
+                    removals.locator(name, userId, identifiers), null));
         }
         List<String> hashes = new ArrayList<>();
         List<String> hashKeys = new ArrayList<>();
@@ -112,10 +101,6 @@ public class ErasureService {
             }
         }
         return new ErasureRepository.Erasure(names, payloads, hashes, hashKeys, suppress);
-    }
-
-    private static Map<String, String> locator(Connector connector, String userId, ObjectNode identifiers) {
-        return connector.erasureLocator(userId, identifiers);
     }
 
     public Optional<ErasureRecord> find(String workspaceId, String userId) {
