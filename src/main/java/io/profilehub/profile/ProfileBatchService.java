@@ -69,25 +69,26 @@ public class ProfileBatchService {
         this.outboxSignal = outboxSignal;
     }
 
-    public List<ItemResult> apply(String workspaceId, List<BatchPlan.Item> items) {
+    public List<ItemResult> apply(String workspaceId, List<BatchPlan.Item> items, ChangeLogWriter.Source source) {
         for (int attempt = 1; attempt <= PLANNED_ATTEMPTS; attempt++) {
             try {
-                List<ItemResult> results = tx.executeWrite(status -> planned(status.getConnection(), workspaceId, items));
+                List<ItemResult> results = tx.executeWrite(status -> planned(status.getConnection(), workspaceId, items, source));
                 outboxSignal.committed(workspaceId);
                 return results;
             } catch (TooLarge e) {
                 // Which item of the profile's composed changes crossed the limit only the items one by one tell.
                 LOG.debug("Batch applied one by one: {}", e.getMessage());
-                return oneByOne(workspaceId, items);
+                return oneByOne(workspaceId, items, source);
             } catch (Mispredicted e) {
                 LOG.debug("Batch plan did not hold (attempt {}): {}", attempt, e.getMessage());
             }
         }
         LOG.info("Batch of {} items applied one by one after its plan failed twice", items.size());
-        return oneByOne(workspaceId, items);
+        return oneByOne(workspaceId, items, source);
     }
 
-    private List<ItemResult> planned(Connection c, String workspaceId, List<BatchPlan.Item> items)
+    private List<ItemResult> planned(Connection c, String workspaceId, List<BatchPlan.Item> items,
+                                     ChangeLogWriter.Source source)
             throws SQLException {
         var keys = BatchPlan.keysNamed(items, identityKeys);
         ProfileBatchRepository.Resolved resolved = repository.resolve(c, workspaceId, keys, BatchPlan.idsNamed(items));
@@ -99,7 +100,7 @@ public class ProfileBatchService {
         List<ChangeLogWriter.Change> changes = new ArrayList<>();
         try {
             for (List<BatchPlan.Step> wave : waves.values()) {
-                applyWave(c, workspaceId, wave, changes);
+                applyWave(c, workspaceId, wave, changes, source);
             }
             changeLog.append(c, changes);
         } catch (SQLException e) {
@@ -122,7 +123,7 @@ public class ProfileBatchService {
 
     /** Applies one wave and adds its changes, in version order, to {@code changes}. */
     private void applyWave(Connection c, String workspaceId, List<BatchPlan.Step> wave,
-                           List<ChangeLogWriter.Change> changes) throws SQLException {
+                           List<ChangeLogWriter.Change> changes, ChangeLogWriter.Source source) throws SQLException {
         List<ProfileBatchRepository.NewProfile> creates = new ArrayList<>();
         List<ProfileBatchRepository.Patch> merges = new ArrayList<>();
         for (BatchPlan.Step s : wave) {
@@ -146,7 +147,7 @@ public class ProfileBatchService {
                     throw new Mispredicted("a unique value of new profile " + p.id() + " was claimed concurrently");
                 }
                 changes.add(ChangeLogWriter.Change.upsert(workspaceId, p.id(), row.version(), row.event(),
-                        ChangeLogWriter.Cause.CREATE, ChangeLogWriter.Source.SERVICE));
+                        ChangeLogWriter.Cause.CREATE, source));
             }
         }
         if (!merges.isEmpty()) {
@@ -168,7 +169,7 @@ public class ProfileBatchService {
                 }
                 if (row.changed()) {
                     changes.add(ChangeLogWriter.Change.upsert(workspaceId, p.id(), row.version(), row.event(),
-                            ChangeLogWriter.Cause.UPDATE, ChangeLogWriter.Source.SERVICE));
+                            ChangeLogWriter.Cause.UPDATE, source));
                 }
             }
         }
@@ -192,7 +193,8 @@ public class ProfileBatchService {
         return Objects.equals(new java.util.HashSet<>(stored), new java.util.HashSet<>(p.wanted()));
     }
 
-    private List<ItemResult> oneByOne(String workspaceId, List<BatchPlan.Item> items) {
+    private List<ItemResult> oneByOne(String workspaceId, List<BatchPlan.Item> items,
+                                      ChangeLogWriter.Source source) {
         List<ItemResult> results = new ArrayList<>(items.size());
         for (BatchPlan.Item item : items) {
             try {
@@ -200,10 +202,10 @@ public class ProfileBatchService {
                     throw item.invalid();
                 }
                 if (item.id() != null) {
-                    Profile p = profiles.update(workspaceId, item.id(), item.identifiers(), item.traits(), null);
+                    Profile p = profiles.update(workspaceId, item.id(), item.identifiers(), item.traits(), null, source);
                     results.add(new ItemResult(item.index(), 200, p.id(), null));
                 } else {
-                    ProfileService.Identified r = profiles.identify(workspaceId, item.identifiers(), item.traits());
+                    ProfileService.Identified r = profiles.identify(workspaceId, item.identifiers(), item.traits(), source);
                     results.add(new ItemResult(item.index(), r.created() ? 201 : 200, r.profile().id(), null));
                 }
             } catch (ProblemException e) {

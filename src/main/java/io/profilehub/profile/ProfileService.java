@@ -59,12 +59,13 @@ public class ProfileService {
      * POST /identify: merge into the one profile the unique identifiers resolve to, or create one. Two creates
      * racing for the same value meet at the identity_keys primary key; the loser resolves again and merges.
      */
-    public Identified identify(String workspaceId, ObjectNode identifiers, ObjectNode traits) {
+    public Identified identify(String workspaceId, ObjectNode identifiers, ObjectNode traits,
+                               ChangeLogWriter.Source source) {
         List<IdentityKey> keys = identityKeys.extract(identifiers);
         for (int attempt = 1; ; attempt++) {
             try {
                 Identified identified = tx.executeWrite(status -> identifyOnce(status.getConnection(), workspaceId,
-                        identifiers, traits, keys));
+                        identifiers, traits, keys, source));
                 outboxSignal.committed(workspaceId);
                 return identified;
             } catch (LostRace e) {
@@ -78,7 +79,8 @@ public class ProfileService {
     }
 
     private Identified identifyOnce(Connection c, String workspaceId, ObjectNode identifiers,
-                                              ObjectNode traits, List<IdentityKey> keys) throws SQLException {
+                                              ObjectNode traits, List<IdentityKey> keys,
+                                    ChangeLogWriter.Source source) throws SQLException {
         Map<IdentityKey, String> owners = repository.owners(c, workspaceId, keys);
         Set<String> profiles = new LinkedHashSet<>(owners.values());
         if (profiles.size() > 1) {
@@ -89,7 +91,7 @@ public class ProfileService {
         }
         if (profiles.size() == 1) {
             String id = profiles.iterator().next();
-            return new Identified(mergeInto(c, workspaceId, id, identifiers, traits, null), false);
+            return new Identified(mergeInto(c, workspaceId, id, identifiers, traits, null, source), false);
         }
         refuseSuppressed(c, workspaceId, keys);
         ProfileRepository.Created created = repository.create(c, workspaceId, ProfileIds.generate(), identifiers,
@@ -99,7 +101,7 @@ public class ProfileService {
         }
         Profile p = created.profile();
         changeLog.append(c, List.of(ChangeLogWriter.Change.upsert(workspaceId, p.id(), p.version(), created.event(),
-                ChangeLogWriter.Cause.CREATE, ChangeLogWriter.Source.SERVICE)));
+                ChangeLogWriter.Cause.CREATE, source)));
         return new Identified(created.profile(), true);
     }
 
@@ -116,15 +118,16 @@ public class ProfileService {
 
     /** POST /identify/{id} and /track/{id}: merge patches into an existing profile. */
     public Profile update(String workspaceId, String id, ObjectNode identifiersPatch, ObjectNode traitsPatch,
-                          Long expectedVersion) {
+                          Long expectedVersion, ChangeLogWriter.Source source) {
         Profile profile = tx.executeWrite(status -> mergeInto(status.getConnection(), workspaceId, id,
-                identifiersPatch, traitsPatch, expectedVersion));
+                identifiersPatch, traitsPatch, expectedVersion, source));
         outboxSignal.committed(workspaceId);
         return profile;
     }
 
     private Profile mergeInto(Connection c, String workspaceId, String id, ObjectNode identifiersPatch,
-                              ObjectNode traitsPatch, Long expectedVersion) throws SQLException {
+                              ObjectNode traitsPatch, Long expectedVersion, ChangeLogWriter.Source source)
+            throws SQLException {
         ProfileRepository.Merged merged = repository.merge(c, workspaceId, id, identifiersPatch, traitsPatch,
                         expectedVersion, limits.maxProfileBytes())
                 .orElseThrow(() -> ProblemException.notFound("No user with id " + id + " exists in this workspace."));
@@ -151,7 +154,7 @@ public class ProfileService {
         }
         if (merged.changed()) {
             changeLog.append(c, List.of(ChangeLogWriter.Change.upsert(workspaceId, id, merged.profile().version(),
-                    merged.event(), ChangeLogWriter.Cause.UPDATE, ChangeLogWriter.Source.SERVICE)));
+                    merged.event(), ChangeLogWriter.Cause.UPDATE, source)));
         }
         return merged.profile();
     }
