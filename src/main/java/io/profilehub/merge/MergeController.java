@@ -19,7 +19,8 @@ import io.profilehub.http.JsonInput;
 import io.profilehub.http.ProblemException;
 import io.profilehub.identity.IdentityKey;
 import io.profilehub.ids.ProfileIds;
-import io.profilehub.outbox.ChangeLogWriter;
+import io.micronaut.http.annotation.Header;
+import io.profilehub.profile.ChangeSources;
 import io.profilehub.profile.Profile;
 
 import java.util.Iterator;
@@ -54,6 +55,7 @@ public class MergeController {
     @Post(uri = "/identify/{userId}/merge", consumes = "*/*")
     @RequiresScope(Scope.PROFILES_WRITE)
     public HttpResponse<MergeAnswer> merge(Caller caller, HttpRequest<?> request, @PathVariable String userId,
+                                           @Nullable @Header(ChangeSources.HEADER) String label,
                                            @Nullable @Body byte[] body) {
         ProfileIds.require(userId);
         ObjectNode json = JsonInput.parseObject(request, body);
@@ -84,7 +86,7 @@ public class MergeController {
             }
         }
         MergeService.Merged merged = merges.merge(caller.workspaceId(), userId, from.textValue(), prefer,
-                source(caller));
+                ChangeSources.of(caller, label));
         Done done = new Done(merged.mergeId(), userId, from.textValue(), prefer.value(), "merged",
                 merged.createdAt(), merged.survivorVersion(), merged.undoableUntil(), merged.releasedKeys());
         return HttpResponse.ok(new MergeAnswer(done, merged.profile()))
@@ -101,17 +103,14 @@ public class MergeController {
 
     @Post(uri = "/merges/{mergeId}/undo", consumes = "*/*")
     @RequiresScope(Scope.PROFILES_WRITE)
-    public UndoAnswer undo(Caller caller, @PathVariable String mergeId) {
+    public UndoAnswer undo(Caller caller, @PathVariable String mergeId,
+                           @Nullable @Header(ChangeSources.HEADER) String label) {
         requireMergeId(mergeId);
-        MergeService.Undone undone = merges.undo(caller.workspaceId(), mergeId, source(caller));
+        MergeService.Undone undone = merges.undo(caller.workspaceId(), mergeId, ChangeSources.of(caller, label));
         MergeRecord record = merges.find(caller.workspaceId(), mergeId).orElse(undone.merge());
         return new UndoAnswer(record, undone.survivor(), undone.absorbed());
     }
 
-    /** Until Caller carries the key's name and the X-ProfileHub-Source label, the key id alone. */
-    private static ChangeLogWriter.Source source(Caller caller) {
-        return new ChangeLogWriter.Source(caller.keyId(), null, null);
-    }
 
     private static void requireMergeId(String id) {
         if (!MERGE_ID.matcher(id).matches()) {

@@ -46,7 +46,8 @@ class MergeApiTest extends ServiceTest {
         String b = create("{\"identifiers\":{\"email\":\"b-" + tag + "@x.io\",\"name\":{\"first\":\"Bea\"}},"
                 + "\"traits\":{\"plan\":\"pro\",\"onlyB\":2,\"nested\":{\"y\":2,\"z\":2}}}");
 
-        Api.Response merged = api().post("/identify/" + b + "/merge", "{\"from\":\"" + a + "\"}");
+        Api.Response merged = api().send("POST", "/identify/" + b + "/merge", "{\"from\":\"" + a + "\"}",
+                Map.of("Content-Type", "application/json", "X-ProfileHub-Source", "crm-dedupe"));
         assertEquals(200, merged.status(), merged.body());
         JsonNode profile = merged.json().get("profile");
         assertEquals(b, profile.get("id").asText());
@@ -76,6 +77,11 @@ class MergeApiTest extends ServiceTest {
         assertEquals("merged", record.get("status").asText());
         assertEquals(b, record.get("survivorId").asText());
         assertTrue(record.get("source").get("keyId").isTextual(), record.toString());
+        assertTrue(record.get("source").get("keyName").isTextual(), record.toString());
+        assertEquals("crm-dedupe", record.get("source").get("label").asText());
+        // The change log records the merge as what it is, with its source.
+        assertEquals(List.of("merge|crm-dedupe"), Rows.strings("select cause || '|' || source_label from profilehub.change_log "
+                + "where workspace_id = ? and profile_id = ? and version = ?", workspace, b, profile.get("version").asLong()));
     }
 
     @Test
