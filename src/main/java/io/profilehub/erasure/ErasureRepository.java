@@ -56,15 +56,19 @@ public class ErasureRepository {
     /*
      * The ids an erased profile absorbed in merges (aliases, also of merges it absorbed in turn, as those were
      * re-pointed to it) are retired with it, and every merge either took part in goes, with its kept state.
+     * Two deletes, not one with OR: with OR the plan read every merge of the workspace (index condition on
+     * workspace_id alone); apart, EXPLAIN over 20,000 merges shows each on its index (merges_survivor,
+     * merges_absorbed) with the ids as index condition. A merge both find is deleted once.
      */
     private static final String ERASE_ABSORBED = """
             with aliases as (
                 delete from profile_aliases where workspace_id = ? and profile_id = ? returning workspace_id, alias_id
             ), ids as (
                 select alias_id as id from aliases union all select ?
-            ), merges as (
-                delete from merges m where m.workspace_id = ?
-                   and (m.survivor_id in (select id from ids) or m.absorbed_id in (select id from ids))
+            ), as_survivor as (
+                delete from merges m where m.workspace_id = ? and m.survivor_id = any(array(select id from ids))
+            ), as_absorbed as (
+                delete from merges m where m.workspace_id = ? and m.absorbed_id = any(array(select id from ids))
             ), retired as (
                 insert into retired_profile_ids (workspace_id, id) select workspace_id, alias_id from aliases
                 on conflict do nothing
@@ -126,6 +130,7 @@ public class ErasureRepository {
             ps.setString(2, userId);
             ps.setString(3, userId);
             ps.setString(4, workspaceId);
+            ps.setString(5, workspaceId);
             List<String> ids = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
