@@ -56,11 +56,11 @@ public class ErasureService {
             Optional<ErasureRepository.Target> target = repository.lock(c, workspaceId, userId);
             if (target.isPresent()) {
                 ErasureRepository.Erasure erasure = plan(workspaceId, userId, target.get(), suppress);
-                repository.erase(c, workspaceId, userId, erasure);
+                ErasureRepository.Erased erased = repository.erase(c, workspaceId, userId, erasure);
                 idempotency.scrub(workspaceId, userId);
                 changeLog.scrub(c, workspaceId, userId);
-                // What it absorbed in merges goes with it: the merges' kept state, the aliases, their changes.
-                for (String absorbed : repository.eraseAbsorbed(c, workspaceId, userId)) {
+                // What it absorbed in merges goes with it (the statement deleted the merges and aliases): their changes.
+                for (String absorbed : erased.absorbed()) {
                     idempotency.scrub(workspaceId, absorbed);
                     changeLog.scrub(c, workspaceId, absorbed);
                 }
