@@ -44,6 +44,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -301,6 +302,7 @@ class OpenApiContractTest extends ServiceTest {
 
         expect(200, call("GET", "/admin/api-keys", null));
         JsonNode keyPage = expect(200, call("GET", "/admin/api-keys?limit=1", null)).json();
+        assertTrue(keyPage.path("meta").path("nextPageUrl").isTextual(), "several keys, one per page: " + keyPage);
         expect(200, call("GET", keyPage.path("meta").path("nextPageUrl").asText(), null));
         expect(400, call("GET", "/admin/api-keys?limit=0", null));
         expect(401, as(null).get("/admin/api-keys"), "GET", "/admin/api-keys", null);
@@ -382,6 +384,7 @@ class OpenApiContractTest extends ServiceTest {
 
         Api.Response page = expect(200, call("GET", "/erasures?status=completed&limit=1", null));
         assertEquals(1, page.json().path("data").size(), page.body());
+        assertTrue(page.json().has("nextPageToken"), "several completed erasures, one per page: " + page.body());
         String next = page.json().path("nextPageToken").asText();
         expect(200, call("GET", "/erasures?status=completed&limit=1&pageToken=" + next, null));
         expect(200, call("GET", "/erasures", null));
@@ -543,11 +546,17 @@ class OpenApiContractTest extends ServiceTest {
         String refusedSync = "/identify/" + refused + "/sync";
         assertEquals("dead", expect(200, call("GET", refusedSync, null)).json().path("destinations").get(0)
                 .path("status").asText());
-        Api.Response letters = expect(200, call("GET",
-                "/sync/dead-letters?destination=hook&status=422&since=2020-01-01T00:00:00Z&limit=1", null));
-        if (letters.json().has("nextPageToken")) {
-            expect(200, call("GET", "/sync/dead-letters?limit=1&pageToken=" + letters.json().path("nextPageToken").asText(), null));
-        }
+        // A second dead letter, so the listing below has a next page to check against the contract.
+        awaitDeadLetter(create("{\"identifiers\":{\"k\":\"refused2-" + run + "\"},\"traits\":{\"refuse\":true}}"));
+        String filtered = "/sync/dead-letters?destination=hook&status=422&since=2020-01-01T00:00:00Z&limit=1";
+        Api.Response letters = expect(200, call("GET", filtered, null));
+        assertTrue(letters.json().has("nextPageToken"), "two dead letters, one per page: " + letters.body());
+        Api.Response nextLetters = expect(200, call("GET",
+                filtered + "&pageToken=" + letters.json().path("nextPageToken").asText(), null));
+        assertEquals(1, nextLetters.json().path("data").size(), nextLetters.body());
+        assertNotEquals(letters.json().path("data").get(0).path("id").asLong(),
+                nextLetters.json().path("data").get(0).path("id").asLong(), "the next page goes on");
+        expect(200, call("GET", letters.json().path("meta").path("nextPageUrl").asText(), null));
         expect(400, call("GET", "/sync/dead-letters?status=refused", null));
         expect(400, call("GET", "/sync/dead-letters?since=yesterday", null));
         expect(400, call("GET", "/sync/dead-letters?pageToken=bm9wZQ", null));

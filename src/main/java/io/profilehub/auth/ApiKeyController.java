@@ -14,11 +14,11 @@ import io.micronaut.http.annotation.Post;
 import io.micronaut.http.annotation.QueryValue;
 import io.micronaut.core.annotation.Nullable;
 import io.profilehub.http.JsonInput;
-import io.profilehub.http.Pages;
+import io.profilehub.http.Listing;
+import io.profilehub.http.Page;
+import io.profilehub.http.PageRequest;
 import io.profilehub.http.ProblemException;
-import io.profilehub.http.Timestamps;
 
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -33,13 +33,15 @@ public class ApiKeyController {
     private static final Pattern KEY_ID = Pattern.compile("key_[A-Za-z0-9]{16}");
 
     private final ApiKeys apiKeys;
+    private final Listing listing;
 
-    public ApiKeyController(ApiKeys apiKeys) {
+    public ApiKeyController(ApiKeys apiKeys, Listing listing) {
         this.apiKeys = apiKeys;
+        this.listing = listing;
     }
 
     @Post(consumes = "*/*")
-    public HttpResponse<Map<String, Object>> create(Caller caller, HttpRequest<?> request, @Nullable @Body byte[] body) {
+    public HttpResponse<CreatedApiKey> create(Caller caller, HttpRequest<?> request, @Nullable @Body byte[] body) {
         ObjectNode json = JsonInput.parseObject(request, body);
         JsonNode name = json.get("name");
         if (name == null || !name.isTextual() || name.textValue().isBlank() || name.textValue().length() > 200) {
@@ -69,21 +71,14 @@ public class ApiKeyController {
                     + "holds; it lacks " + String.join(", ", lacking) + ".");
         }
         ApiKeys.IssuedKey issued = apiKeys.issue(caller.workspaceId(), name.textValue(), scopes);
-        Map<String, Object> view = view(issued.stored());
-        view.put("key", issued.secret());
-        return HttpResponse.created(view);
+        return HttpResponse.created(CreatedApiKey.of(issued));
     }
 
     @Get
-    public Map<String, Object> list(Caller caller, @Nullable @QueryValue String limit,
-                                    @Nullable @QueryValue String pageToken) {
-        int size = Pages.limit(limit, 50, 100);
-        String after = Pages.after(pageToken, id -> KEY_ID.matcher(id).matches());
-        List<ApiKey> keys = apiKeys.list(caller.workspaceId(), after, size + 1);
-        boolean more = keys.size() > size;
-        List<ApiKey> page = more ? keys.subList(0, size) : keys;
-        return Pages.page(page.stream().map(ApiKeyController::view).toList(), size, "/admin/api-keys", Map.of(),
-                pageToken, more ? Pages.token(page.get(size - 1).id()) : null);
+    public Page<ApiKeyView> list(Caller caller, PageRequest paging) {
+        Listing.Request listing = this.listing.request(caller.workspaceId(), "/admin/api-keys", Map.of(), paging);
+        return listing.page(apiKeys.list(caller.workspaceId(), listing.after(), listing.limit() + 1), ApiKey::id,
+                ApiKeyView::of);
     }
 
     @Delete("/{id}")
@@ -98,15 +93,5 @@ public class ApiKeyController {
             throw ProblemException.notFound("No active API key with id " + id + " exists in this workspace.");
         }
         return HttpResponse.noContent();
-    }
-
-    private static Map<String, Object> view(ApiKey key) {
-        Map<String, Object> view = new LinkedHashMap<>();
-        view.put("id", key.id());
-        view.put("name", key.name());
-        view.put("workspaceId", key.workspaceId());
-        view.put("scopes", List.copyOf(new java.util.TreeSet<>(key.scopeSet())));
-        view.put("createdAt", Timestamps.iso(key.createdAt()));
-        return view;
     }
 }

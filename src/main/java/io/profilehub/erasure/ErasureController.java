@@ -1,7 +1,7 @@
 package io.profilehub.erasure;
 
-import io.profilehub.http.Pages;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpHeaders;
@@ -20,6 +20,9 @@ import io.profilehub.auth.Caller;
 import io.profilehub.auth.RequiresScope;
 import io.profilehub.auth.Scope;
 import io.profilehub.http.JsonInput;
+import io.profilehub.http.Listing;
+import io.profilehub.http.Page;
+import io.profilehub.http.PageRequest;
 import io.profilehub.http.ProblemException;
 import io.profilehub.ids.ProfileIds;
 
@@ -43,10 +46,15 @@ public class ErasureController {
 
     private final ErasureService erasures;
     private final IdempotencyStore idempotency;
+    private final Listing listing;
+    private final ObjectMapper objectMapper;
 
-    public ErasureController(ErasureService erasures, IdempotencyStore idempotency) {
+    public ErasureController(ErasureService erasures, IdempotencyStore idempotency, Listing listing,
+                             ObjectMapper objectMapper) {
+        this.objectMapper = objectMapper;
         this.erasures = erasures;
         this.idempotency = idempotency;
+        this.listing = listing;
     }
 
     @Delete("/identify/{userId}")
@@ -64,7 +72,7 @@ public class ErasureController {
             ErasureRecord record = erasures.erase(caller.workspaceId(), userId, suppressValues)
                     .orElseThrow(() -> ProblemException.notFound("No user with id " + userId + " exists in this workspace."));
             return HttpResponse.status(HttpStatus.ACCEPTED).header(HttpHeaders.LOCATION, "/erasures/" + userId)
-                    .body(JsonInput.MAPPER.valueToTree(record));
+                    .body(objectMapper.valueToTree(record));
         }, UnaryOperator.identity(), UnaryOperator.identity());
     }
 
@@ -92,15 +100,15 @@ public class ErasureController {
             for (JsonNode id : ids) {
                 String userId = id.isTextual() ? id.textValue() : id.toString();
                 if (!ProfileIds.isValid(userId)) {
-                    results.add(Map.of("userId", userId, "status", "invalid",
-                            "detail", "not a user id; ids have the form " + ProfileIds.FORM));
+                    results.add(new BulkErasure.Failure(userId, "invalid",
+                            "not a user id; ids have the form " + ProfileIds.FORM));
                     continue;
                 }
                 Optional<ErasureRecord> record = erasures.erase(caller.workspaceId(), userId, suppress);
                 results.add(record.isPresent() ? record.get()
-                        : Map.of("userId", userId, "status", "not_found", "detail", "no such user in this workspace"));
+                        : new BulkErasure.Failure(userId, "not_found", "no such user in this workspace"));
             }
-            return HttpResponse.status(HttpStatus.ACCEPTED).body(JsonInput.MAPPER.valueToTree(Map.of("data", results)));
+            return HttpResponse.status(HttpStatus.ACCEPTED).body(objectMapper.valueToTree(new BulkErasure(results)));
         }, ErasureController::withoutInvalidIds, stored -> withInvalidIds(stored, ids));
     }
 
@@ -114,18 +122,15 @@ public class ErasureController {
 
     @Get("/erasures")
     @RequiresScope(Scope.ADMIN)
-    public Map<String, Object> list(Caller caller, @Nullable @QueryValue String status,
-                                    @Nullable @QueryValue String limit, @Nullable @QueryValue String pageToken) {
-        String wanted = status;
-        if (wanted != null && !wanted.equals("in_progress") && !wanted.equals("completed")) {
+    public Page<ErasureRecord> list(Caller caller, @Nullable @QueryValue String status, PageRequest paging) {
+        if (status != null && !status.equals("in_progress") && !status.equals("completed")) {
             throw ProblemException.badRequest("'status' must be in_progress or completed.");
         }
-        int size = Pages.limit(limit, 50, 100);
-        String after = Pages.after(pageToken, ProfileIds::isValid);
-        ErasureService.Page page = erasures.open(caller.workspaceId(), wanted, after, size);
-        Map<String, String> query = new LinkedHashMap<>();
-        query.put("status", status);
-        return Pages.page(page.data(), size, "/erasures", query, pageToken, Pages.token(page.nextAfter()));
+        Map<String, String> filters = new LinkedHashMap<>();
+        filters.put("status", status);
+        Listing.Request listing = this.listing.request(caller.workspaceId(), "/erasures", filters, paging);
+        ErasureService.Page page = erasures.open(caller.workspaceId(), status, listing.after(), listing.limit());
+        return listing.page(page.data(), page.nextAfter());
     }
 
     @Delete("/suppressions/{hash}")
@@ -178,7 +183,7 @@ public class ErasureController {
             idempotency.release(workspace, key);
             throw e;
         }
-        JsonNode answer = response.getBody(JsonNode.class).orElse(JsonInput.MAPPER.createObjectNode());
+        JsonNode answer = response.getBody(JsonNode.class).orElse(objectMapper.createObjectNode());
         idempotency.complete(workspace, key, response.getStatus().getCode(), stored.apply(answer).toString(),
                 subjects(answer));
         return response;

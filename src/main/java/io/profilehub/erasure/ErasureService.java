@@ -1,10 +1,12 @@
 package io.profilehub.erasure;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import io.profilehub.suppression.Suppressions;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micronaut.transaction.TransactionOperations;
 import io.profilehub.destination.Destinations;
-import io.profilehub.http.JsonInput;
 import io.profilehub.http.ProblemException;
 import io.profilehub.outbox.OutboxSignal;
 import io.profilehub.identity.IdentityKey;
@@ -33,11 +35,13 @@ public class ErasureService {
     private final OutboxSignal outboxSignal;
     private final IdempotencyStore idempotency;
     private final ChangeLogWriter changeLog;
+    private final ObjectMapper objectMapper;
 
     public ErasureService(TransactionOperations<Connection> tx, ErasureRepository repository,
                           Destinations destinations, RemovalEvents removals,
                           IdentityKeys identityKeys, Suppressions suppressions, OutboxSignal outboxSignal,
-                          IdempotencyStore idempotency, ChangeLogWriter changeLog) {
+                          IdempotencyStore idempotency, ChangeLogWriter changeLog, ObjectMapper objectMapper) {
+        this.objectMapper = objectMapper;
         this.changeLog = changeLog;
         this.idempotency = idempotency;
         this.outboxSignal = outboxSignal;
@@ -82,7 +86,8 @@ public class ErasureService {
                                            boolean suppress) throws SQLException {
         ObjectNode identifiers;
         try {
-            identifiers = (ObjectNode) JsonInput.MAPPER.readTree(target.identifiersJson());
+            identifiers = (ObjectNode) objectMapper.reader(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                    .readTree(target.identifiersJson());
         } catch (Exception e) {
             throw new SQLException("stored identifiers are not JSON", e);
         }

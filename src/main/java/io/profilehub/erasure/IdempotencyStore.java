@@ -1,6 +1,7 @@
 package io.profilehub.erasure;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micronaut.context.annotation.ConfigurationProperties;
 import io.micronaut.core.annotation.Introspected;
 import io.micronaut.core.annotation.Nullable;
@@ -19,7 +20,6 @@ import io.micronaut.scheduling.annotation.Scheduled;
 import io.micronaut.transaction.TransactionDefinition;
 import io.micronaut.transaction.TransactionOperations;
 import io.micronaut.transaction.annotation.Transactional;
-import io.profilehub.http.JsonInput;
 import jakarta.inject.Singleton;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -150,9 +150,12 @@ public class IdempotencyStore {
 
     private final TransactionOperations<Connection> tx;
     private final Records records;
+    private final ObjectMapper objectMapper;
     private final Settings settings;
 
-    public IdempotencyStore(TransactionOperations<Connection> tx, Records records, Settings settings) {
+    public IdempotencyStore(TransactionOperations<Connection> tx, Records records, Settings settings,
+                            ObjectMapper objectMapper) {
+        this.objectMapper = objectMapper;
         this.tx = tx;
         this.records = records;
         this.settings = settings;
@@ -185,7 +188,7 @@ public class IdempotencyStore {
                 }
                 return new InFlight();
             }
-            return new Done(row.status(), JsonInput.MAPPER.readTree(row.body()));
+            return new Done(row.status(), objectMapper.readTree(row.body()));
         });
     }
 

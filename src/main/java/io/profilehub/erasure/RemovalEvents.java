@@ -3,7 +3,7 @@ package io.profilehub.erasure;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.profilehub.destination.Connector;
 import io.profilehub.destination.ConnectorRegistry;
-import io.profilehub.http.JsonInput;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.profilehub.outbox.SealedFields;
 import jakarta.inject.Singleton;
 
@@ -19,10 +19,12 @@ import java.util.Map;
 public class RemovalEvents {
     private final ConnectorRegistry connectors;
     private final SealedFields sealer;
+    private final ObjectMapper objectMapper;
 
-    public RemovalEvents(ConnectorRegistry connectors, SealedFields sealer) {
+    public RemovalEvents(ConnectorRegistry connectors, SealedFields sealer, ObjectMapper objectMapper) {
         this.connectors = connectors;
         this.sealer = sealer;
+        this.objectMapper = objectMapper;
     }
 
     /** What {@code destination}'s vendor needs to find the user, taken from the identifiers; empty when nothing. */
@@ -38,7 +40,7 @@ public class RemovalEvents {
     /** The removal event for one destination; {@code extra} members (may be null) are added to it. */
     public String event(String workspaceId, String userId, long version, Map<String, String> locator,
                         ObjectNode extra) {
-        ObjectNode event = JsonInput.MAPPER.createObjectNode()
+        ObjectNode event = objectMapper.createObjectNode()
                 .put("type", "profile.erase").put("profileId", userId).put("workspaceId", workspaceId)
                 .put("version", version)
                 .put("occurredAt", OffsetDateTime.now(ZoneOffset.UTC).toString());

@@ -13,7 +13,6 @@ import io.micronaut.management.health.indicator.HealthIndicator;
 import io.micronaut.management.health.indicator.HealthResult;
 import org.reactivestreams.Publisher;
 
-import java.util.Map;
 
 /**
  * {@code /health} on the API port, for load balancers and anyone without a key: UP (200) or DOWN (503) and nothing
@@ -22,6 +21,10 @@ import java.util.Map;
  */
 @Controller
 public class HealthController {
+    /** UP or DOWN, and nothing a caller without a key should not see. */
+    public record Health(String status) {
+    }
+
     private final HealthAggregator<HealthResult> aggregator;
     private final HealthIndicator[] indicators;
 
@@ -31,11 +34,11 @@ public class HealthController {
     }
 
     @Get("/health")
-    public Publisher<MutableHttpResponse<Map<String, String>>> health() {
+    public Publisher<MutableHttpResponse<Health>> health() {
         return Publishers.map(aggregator.aggregate(indicators, HealthLevelOfDetail.STATUS), result -> {
             boolean down = HealthStatus.DOWN.equals(result.getStatus());
-            return HttpResponse.<Map<String, String>>status(down ? HttpStatus.SERVICE_UNAVAILABLE : HttpStatus.OK)
-                    .body(Map.of("status", down ? "DOWN" : result.getStatus().getName()));
+            return HttpResponse.<Health>status(down ? HttpStatus.SERVICE_UNAVAILABLE : HttpStatus.OK)
+                    .body(new Health(down ? "DOWN" : result.getStatus().getName()));
         });
     }
 }

@@ -1,8 +1,8 @@
 package io.profilehub.outbox;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.profilehub.database.ServerSecrets;
-import io.profilehub.http.JsonInput;
 import jakarta.inject.Singleton;
 
 import javax.crypto.Cipher;
@@ -23,10 +23,12 @@ import java.util.Map;
 public class SealedFields {
     private static final int IV_BYTES = 12;
     private final ServerSecrets secrets;
+    private final ObjectMapper objectMapper;
     private final SecureRandom random = new SecureRandom();
 
-    public SealedFields(ServerSecrets secrets) {
+    public SealedFields(ServerSecrets secrets, ObjectMapper objectMapper) {
         this.secrets = secrets;
+        this.objectMapper = objectMapper;
     }
 
     public String seal(Map<String, String> values) {
@@ -35,7 +37,7 @@ public class SealedFields {
             random.nextBytes(iv);
             Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
             cipher.init(Cipher.ENCRYPT_MODE, key(), new GCMParameterSpec(128, iv));
-            byte[] sealed = cipher.doFinal(JsonInput.MAPPER.writeValueAsBytes(values));
+            byte[] sealed = cipher.doFinal(objectMapper.writeValueAsBytes(values));
             return Base64.getEncoder().encodeToString(ByteBuffer.allocate(iv.length + sealed.length).put(iv).put(sealed).array());
         } catch (Exception e) {
             throw new IllegalStateException("could not seal erasure fields", e);
@@ -48,7 +50,7 @@ public class SealedFields {
             Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
             cipher.init(Cipher.DECRYPT_MODE, key(), new GCMParameterSpec(128, all, 0, IV_BYTES));
             byte[] plain = cipher.doFinal(all, IV_BYTES, all.length - IV_BYTES);
-            return JsonInput.MAPPER.readValue(plain, new TypeReference<Map<String, String>>() { });
+            return objectMapper.readValue(plain, new TypeReference<Map<String, String>>() { });
         } catch (Exception e) {
             throw new IllegalStateException("could not unseal erasure fields", e);
         }

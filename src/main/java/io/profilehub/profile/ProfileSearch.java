@@ -7,75 +7,64 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micronaut.http.HttpParameters;
 import io.micronaut.transaction.TransactionOperations;
 import io.profilehub.http.JsonInput;
+import io.profilehub.http.Page;
+import io.profilehub.http.PageRequest;
+import io.profilehub.http.PageTokens;
 import io.profilehub.http.ProblemException;
 import jakarta.inject.Singleton;
 
 import java.math.BigDecimal;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
-/** Turns the query string of {@code GET /identify} into filters and a page, and builds Attuitive's page links. */
+/** Turns the query string of {@code GET /identify} into filters and a page of profiles. */
 @Singleton
 public class ProfileSearch {
-    public static final int DEFAULT_LIMIT = 50;
-    public static final int MAX_LIMIT = 100;
     private static final Pattern JSON_NUMBER = Pattern.compile("-?(0|[1-9]\\d*)(\\.\\d+)?([eE][+-]?\\d+)?");
-
-    /** nextPageToken is left out on the last page, as Attuitive does; meta keeps its nulls. */
-    public record Page(List<Profile> data,
-                       @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
-                       String nextPageToken,
-                       Map<String, Object> meta) {
-    }
 
     private final TransactionOperations<Connection> tx;
     private final ProfileSearchRepository repository;
     private final IdentityKeys identityKeys;
-    private final PageToken pageTokens;
+    private final PageTokens pageTokens;
 
     public ProfileSearch(TransactionOperations<Connection> tx, ProfileSearchRepository repository,
-                         IdentityKeys identityKeys, PageToken pageTokens) {
+                         IdentityKeys identityKeys, PageTokens pageTokens) {
         this.tx = tx;
         this.repository = repository;
         this.identityKeys = identityKeys;
         this.pageTokens = pageTokens;
     }
 
-    public Page search(String workspaceId, String path, String rawQuery, HttpParameters parameters) {
+    /** Search pages both ways: a page after the first also links the one before it. */
+    public Page<Profile> search(String workspaceId, String path, String rawQuery, HttpParameters parameters,
+                                PageRequest paging) {
         requireNames(rawQuery);
-        int limit = DEFAULT_LIMIT;
-        String token = null;
         Map<String, String> raw = new LinkedHashMap<>();
         for (String name : parameters.names()) {
+            if (PageRequest.PARAMETERS.contains(name)) {
+                continue;
+            }
             List<String> values = parameters.getAll(name);
             if (values.size() != 1) {
                 throw ProblemException.badRequest("Query parameter '" + printable(name) + "' is given "
                         + values.size() + " times; give each filter once.");
             }
-            String value = values.get(0);
-            switch (name) {
-                case "limit" -> limit = parseLimit(value);
-                case "pageToken" -> token = value;
-                default -> raw.put(name, value);
-            }
+            raw.put(name, values.get(0));
         }
         List<SearchFilter> filters = new ArrayList<>();
         raw.forEach((name, value) -> filters.add(filter(name, value)));
-        String filterKey = filterKey(raw);
-        PageToken.Cursor cursor = token == null ? null : pageTokens.read(token, workspaceId, filterKey);
+        String scope = pageTokens.scope(path, raw);
+        PageTokens.Cursor cursor = pageTokens.read(paging.pageToken(), workspaceId, scope);
 
-        int pageSize = limit;
+        int pageSize = paging.limit();
         List<Profile> rows = tx.executeRead(status ->
                 repository.search(status.getConnection(), workspaceId, filters, cursor, pageSize + 1));
         boolean more = rows.size() > pageSize;
-        boolean backwards = cursor != null && cursor.direction() == PageToken.Direction.BEFORE;
+        boolean backwards = cursor != null && cursor.direction() == PageTokens.Direction.BEFORE;
         List<Profile> page;
         if (!more) {
             page = rows;
@@ -84,19 +73,11 @@ public class ProfileSearch {
         }
         boolean hasNext = backwards ? !page.isEmpty() : more;
         boolean hasPrevious = backwards ? more : cursor != null && !page.isEmpty();
-        String next = hasNext ? pageTokens.issue(workspaceId, filterKey,
-                new PageToken.Cursor(PageToken.Direction.AFTER, page.get(page.size() - 1).id())) : null;
-        String previous = hasPrevious ? pageTokens.issue(workspaceId, filterKey,
-                new PageToken.Cursor(PageToken.Direction.BEFORE, page.get(0).id())) : null;
-
-        String base = path + "?" + raw.entrySet().stream().map(e -> encode(e.getKey()) + "=" + encode(e.getValue()))
-                .map(p -> p + "&").collect(Collectors.joining()) + "limit=" + limit;
-        Map<String, Object> meta = new LinkedHashMap<>();
-        meta.put("limit", limit);
-        meta.put("url", token == null ? base : base + "&pageToken=" + token);
-        meta.put("nextPageUrl", next == null ? null : base + "&pageToken=" + next);
-        meta.put("previousPageUrl", previous == null ? null : base + "&pageToken=" + previous);
-        return new Page(page, next, meta);
+        String next = hasNext ? pageTokens.issue(workspaceId, scope,
+                new PageTokens.Cursor(PageTokens.Direction.AFTER, page.get(page.size() - 1).id())) : null;
+        String previous = hasPrevious ? pageTokens.issue(workspaceId, scope,
+                new PageTokens.Cursor(PageTokens.Direction.BEFORE, page.get(0).id())) : null;
+        return Page.of(page, path, raw, pageSize, paging.pageToken(), next, previous);
     }
 
     /**
@@ -162,17 +143,6 @@ public class ProfileSearch {
     }
 
     /**
-     * What a page token is bound to: the filters as a sorted JSON array of [name, value] pairs, so no choice of names
-     * and values can spell another search's filters (joining "k=v" lines could: a value may hold "\n" and "=").
-     */
-    static String filterKey(Map<String, String> filters) {
-        var pairs = JsonInput.MAPPER.createArrayNode();
-        filters.entrySet().stream().sorted(Map.Entry.comparingByKey())
-                .forEach(e -> pairs.addArray().add(e.getKey()).add(e.getValue()));
-        return pairs.toString();
-    }
-
-    /**
      * The number the text spells, or null when it could not be stored: no stored number can equal such a value,
      * and casting one beyond PostgreSQL's range to jsonb would fail as a 500 (as would BigDecimal itself past an
      * int exponent).
@@ -194,23 +164,6 @@ public class ProfileSearch {
             node = parent;
         }
         return node.toString();
-    }
-
-    private static int parseLimit(String value) {
-        try {
-            int limit = Integer.parseInt(value.trim());
-            if (limit >= 1 && limit <= MAX_LIMIT) {
-                return limit;
-            }
-        } catch (NumberFormatException ignored) {
-            // answered below
-        }
-        throw ProblemException.badRequest("'limit' must be a whole number from 1 to " + MAX_LIMIT + ", not '"
-                + printable(value) + "'.");
-    }
-
-    private static String encode(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
     private static String printable(String s) {

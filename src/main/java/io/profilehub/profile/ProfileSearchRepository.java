@@ -1,5 +1,7 @@
 package io.profilehub.profile;
 
+import io.profilehub.http.PageTokens;
+
 import jakarta.inject.Singleton;
 import org.postgresql.PGStatement;
 
@@ -18,7 +20,7 @@ import java.util.List;
 @Singleton
 public class ProfileSearchRepository {
 
-    public List<Profile> search(Connection c, String workspaceId, List<SearchFilter> filters, PageToken.Cursor cursor,
+    public List<Profile> search(Connection c, String workspaceId, List<SearchFilter> filters, PageTokens.Cursor cursor,
                                 int limit) throws SQLException {
         StringBuilder sql = new StringBuilder("select ").append(ProfileRepository.COLUMNS)
                 .append(" from profiles p where p.workspace_id = ?");
@@ -42,10 +44,10 @@ public class ProfileSearchRepository {
                 sql.append(")");
             }
         }
-        boolean backwards = cursor != null && cursor.direction() == PageToken.Direction.BEFORE;
+        boolean backwards = cursor != null && cursor.direction() == PageTokens.Direction.BEFORE;
         if (cursor != null) {
             sql.append(backwards ? " and p.id < ?" : " and p.id > ?");
-            params.add(cursor.id());
+            params.add(cursor.key());
         }
         sql.append(backwards ? " order by p.id desc" : " order by p.id").append(" limit ").append(limit);
 

@@ -10,11 +10,8 @@ import io.profilehub.auth.Caller;
 import io.profilehub.auth.RequiresScope;
 import io.profilehub.auth.Scope;
 import io.profilehub.http.ProblemException;
-import io.profilehub.http.Timestamps;
 
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /** Deliveries per minute of one destination in the caller's workspace (the console's charts). */
 @Controller
@@ -31,26 +28,11 @@ public class DeliverySeriesController {
 
     @Get("/sync/destinations/{name}/deliveries")
     @RequiresScope(Scope.ADMIN)
-    public Map<String, Object> series(Caller caller, @PathVariable String name, @Nullable @QueryValue String minutes) {
+    public DeliverySeries series(Caller caller, @PathVariable String name, @Nullable @QueryValue String minutes) {
         int window = window(minutes);
         sync.destination(caller.workspaceId(), name);
-        List<Map<String, Object>> rows = this.minutes.series(caller.workspaceId(), name, window).stream()
-                .map(DeliverySeriesController::row).toList();
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("destination", name);
-        body.put("minutes", rows);
-        return body;
-    }
-
-    private static Map<String, Object> row(DeliveryMinutes.Minute m) {
-        Map<String, Object> row = new LinkedHashMap<>();
-        row.put("minute", Timestamps.iso(m.minute()));
-        row.put("delivered", m.delivered());
-        row.put("retried", m.retried());
-        row.put("dead", m.dead());
-        row.put("lagAvgMs", m.lagAvgMs());
-        row.put("lagMaxMs", m.lagMaxMs());
-        return row;
+        return new DeliverySeries(name, this.minutes.series(caller.workspaceId(), name, window).stream()
+                .map(DeliverySeries.Minute::of).toList());
     }
 
     private static int window(String value) {

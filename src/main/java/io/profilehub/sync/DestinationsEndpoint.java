@@ -38,12 +38,12 @@ public class DestinationsEndpoint {
     }
 
     @Read
-    public Map<String, Object> list() {
-        return Map.of("data", views(null));
+    public OperatorDestinationView.Listed list() {
+        return new OperatorDestinationView.Listed(views(null));
     }
 
     @Write
-    public Map<String, Object> change(@Selector String name, @Selector String action) {
+    public OperatorDestinationView change(@Selector String name, @Selector String action) {
         DestinationSettings settings = destinations.get(name).orElseThrow(() ->
                 ProblemException.notFound("No destination named '" + name + "' is configured."));
         switch (action) {
@@ -55,30 +55,22 @@ public class DestinationsEndpoint {
         return views(name).get(0);
     }
 
-    private List<Map<String, Object>> views(String only) {
+    private List<OperatorDestinationView> views(String only) {
         var stateByName = tx.executeRead(s -> states.readAll(s.getConnection()));
         var errorsByName = tx.executeRead(s -> states.allLastErrors(s.getConnection(), null));
-        List<Map<String, Object>> views = new ArrayList<>();
+        List<OperatorDestinationView> views = new ArrayList<>();
         for (DestinationSettings d : destinations.all()) {
             if (only != null && !only.equals(d.name())) {
                 continue;
             }
             DestinationStateRepository.State state = stateByName.getOrDefault(d.name(),
                     DestinationStateRepository.State.NONE);
-            Map<String, Object> errors = new LinkedHashMap<>();
+            Map<String, OperatorDestinationView.Error> errors = new LinkedHashMap<>();
             errorsByName.getOrDefault(d.name(), Map.of()).forEach((workspace, error) ->
-                    errors.put(workspace, Map.of("error", error.error(), "at", iso(error.at()))));
-            Map<String, Object> view = new LinkedHashMap<>();
-            view.put("name", d.name());
-            view.put("type", d.type());
-            view.put("url", d.url().toString());
-            view.put("enabled", d.enabled());
-            view.put("workspaces", d.workspaces().isEmpty() ? null : d.workspaces());
-            view.put("paused", state.paused());
-            view.put("pausedReason", state.pausedReason());
-            view.put("pausedAt", iso(state.pausedAt()));
-            view.put("lastErrors", errors);
-            views.add(view);
+                    errors.put(workspace, new OperatorDestinationView.Error(error.error(), iso(error.at()))));
+            views.add(new OperatorDestinationView(d.name(), d.type(), d.url().toString(), d.enabled(),
+                    d.workspaces().isEmpty() ? null : d.workspaces(), state.paused(), state.pausedReason(),
+                    iso(state.pausedAt()), errors));
         }
         return views;
     }

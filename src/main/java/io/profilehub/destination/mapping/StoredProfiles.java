@@ -1,9 +1,12 @@
 package io.profilehub.destination.mapping;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micronaut.transaction.TransactionOperations;
-import io.profilehub.http.JsonInput;
 import jakarta.inject.Singleton;
 
 import java.sql.Connection;
@@ -22,9 +25,12 @@ public class StoredProfiles implements ProfileChanges.Store {
             """;
 
     private final TransactionOperations<Connection> tx;
+    /* Stored numbers keep their digits (1.10 stays 1.10 on its way to a vendor). */
+    private final ObjectReader json;
 
-    public StoredProfiles(TransactionOperations<Connection> tx) {
+    public StoredProfiles(TransactionOperations<Connection> tx, ObjectMapper json) {
         this.tx = tx;
+        this.json = json.reader(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
     }
 
     @Override
@@ -46,9 +52,9 @@ public class StoredProfiles implements ProfileChanges.Store {
         });
     }
 
-    private static ObjectNode object(String json) throws SQLException {
+    private ObjectNode object(String text) throws SQLException {
         try {
-            return (ObjectNode) JsonInput.MAPPER.readTree(json);
+            return (ObjectNode) json.readTree(text);
         } catch (JsonProcessingException e) {
             throw new SQLException("stored profile is not JSON", e);
         }
