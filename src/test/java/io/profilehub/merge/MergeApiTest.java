@@ -263,6 +263,52 @@ class MergeApiTest extends ServiceTest {
     }
 
     @Test
+    void identifiesByAnAbsorbedValueRacingTheMergeLoseNoChange() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        try {
+            for (int round = 0; round < 10; round++) {
+                String tag = unique();
+                // externalId only a has: it moves to b (a's email would lose to b's and be released)
+                String extA = "idn-ext-" + tag;
+                String a = create("{\"identifiers\":{\"email\":\"idn-a-" + tag + "@x.io\",\"externalId\":\"" + extA + "\"}}");
+                String b = create("{\"identifiers\":{\"email\":\"idn-b-" + tag + "@x.io\"}}");
+                CyclicBarrier start = new CyclicBarrier(3);
+                List<Future<String>> writers = new ArrayList<>();
+                for (int w = 0; w < 2; w++) {
+                    String key = "i" + w;
+                    writers.add(pool.submit(() -> {
+                        start.await();
+                        for (int i = 0; i < 5; i++) {
+                            Api.Response r = api().post("/identify", "{\"identifiers\":{\"externalId\":\"" + extA
+                                    + "\"},\"traits\":{\"" + key + "_" + i + "\":true}}");
+                            if (r.status() != 200) {
+                                return key + "_" + i + ": " + r.status() + " " + r.body();
+                            }
+                        }
+                        return "ok";
+                    }));
+                }
+                Future<Api.Response> merge = pool.submit(() -> {
+                    start.await();
+                    return api().post("/identify/" + b + "/merge", "{\"from\":\"" + a + "\"}");
+                });
+                assertEquals(200, merge.get().status(), merge.get().body());
+                for (Future<String> w : writers) {
+                    assertEquals("ok", w.get(), "round " + round);
+                }
+                JsonNode traits = api().get("/identify/" + b).json().get("traits");
+                for (int w = 0; w < 2; w++) {
+                    for (int i = 0; i < 5; i++) {
+                        assertTrue(traits.has("i" + w + "_" + i), "round " + round + " lost i" + w + "_" + i + ": " + traits);
+                    }
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void undoRestoresBothProfilesExactlyAndOnlyOnce() {
         String tag = unique();
         String a = create("{\"identifiers\":{\"email\":\"undo-a-" + tag + "@x.io\",\"externalId\":\"undo-ext-" + tag + "\","
