@@ -440,6 +440,62 @@ class OpenApiContractTest extends ServiceTest {
 
     @Test
     @Order(16)
+    void merges() {
+        String a = create("{\"identifiers\":{\"email\":\"merge-a-" + run + "@x.io\"},\"traits\":{\"plan\":\"free\"}}");
+        String b = create("{\"identifiers\":{\"email\":\"merge-b-" + run + "@x.io\"},\"traits\":{\"plan\":\"pro\"}}");
+        String c = create("{\"identifiers\":{\"k\":\"merge-c-" + run + "\"}}");
+        String merge = "/identify/" + b + "/merge";
+        String fromA = "{\"from\":\"" + a + "\",\"prefer\":\"from\"}";
+        expect(400, call("POST", merge, "{\"from\":\"" + b + "\"}"));
+        refusals("POST", merge, fromA, readerKey);
+        expect(404, call("POST", "/identify/" + NO_USER + "/merge", fromA));
+        expect(413, call("POST", merge, tooLarge()));
+        expect(415, send("POST", merge, fromA, Map.of("Content-Type", "text/plain")));
+        expect(422, call("POST", merge, "{\"from\":\"" + NO_USER + "\"}"));
+        Api.Response merged = expect(200, send("POST", merge, fromA,
+                Map.of("Content-Type", JSON, "X-ProfileHub-Source", "contract")));
+        String mergeId = merged.json().path("merge").path("id").asText();
+        expect(409, call("POST", "/identify/" + c + "/merge", "{\"from\":\"" + a + "\"}"));
+
+        // The absorbed id: 308 on every operation naming it.
+        String alias = "/identify/" + a;
+        assertEquals("/identify/" + b, expect(308, call("GET", alias, null)).header("Location"));
+        expect(308, call("POST", alias, "{\"traits\":{\"x\":1}}"));
+        expect(308, call("DELETE", alias, null));
+        expect(308, call("GET", alias + "/sync", null));
+        expect(308, call("POST", "/track/" + a, "{\"traits\":{\"x\":1}}"));
+        expect(308, call("POST", alias + "/merge", "{\"from\":\"" + c + "\"}"));
+
+        String record = "/merges/" + mergeId;
+        assertEquals("contract", expect(200, call("GET", record, null)).json().path("source").path("label").asText());
+        expect(400, call("GET", "/merges/nope", null));
+        refusals("GET", record, null, writerKey);
+        expect(404, call("GET", "/merges/mrg_0000000000000000", null));
+
+        String undo = record + "/undo";
+        expect(400, call("POST", "/merges/nope/undo", null));
+        refusals("POST", undo, null, readerKey);
+        expect(404, call("POST", "/merges/mrg_0000000000000000/undo", null));
+        expect(200, call("POST", undo, null));
+        expect(409, call("POST", undo, null));
+        expect(200, call("GET", record, null));
+
+        // Past the undo retention: 410.
+        String gone = expect(200, call("POST", merge, "{\"from\":\"" + a + "\"}")).json().path("merge").path("id").asText();
+        try (java.sql.Connection db = TestDatabase.connect();
+             var ps = db.prepareStatement("update profilehub.merges set expires_at = now() where id = ?")) {
+            ps.setString(1, gone);
+            ps.executeUpdate();
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        server.getApplicationContext().getBean(io.profilehub.merge.MergeMaintenance.class).dropExpired();
+        expect(410, call("POST", "/merges/" + gone + "/undo", null));
+        expect(200, call("GET", "/merges/" + gone, null));
+    }
+
+    @Test
+    @Order(16)
     void sync() {
         JsonNode destinations = expect(200, call("GET", "/sync/destinations", null)).json().path("data");
         assertEquals(List.of("hook", "off"), List.of(destinations.get(0).path("name").asText(),
@@ -706,7 +762,8 @@ class OpenApiContractTest extends ServiceTest {
     /** A concrete path of the template whose ids exist nowhere, so a request that gets through changes nothing. */
     private static String samplePath(String template) {
         String path = template.replace("{userId}", NO_USER).replace("{keyId}", "key_0000000000000000")
-                .replace("{hash}", "0".repeat(64)).replace("{name}", "nope");
+                .replace("{hash}", "0".repeat(64)).replace("{name}", "nope")
+                .replace("{mergeId}", "mrg_0000000000000000");
         return path.replace("{id}", template.startsWith("/sync/backfills/") ? "bf_0000000000000000" : "0");
     }
 
@@ -718,6 +775,7 @@ class OpenApiContractTest extends ServiceTest {
             case "/identify" -> "{\"identifiers\":{\"k\":\"sample\"}}";
             case "/identify/{userId}", "/track/{userId}" -> "{\"traits\":{\"sample\":1}}";
             case "/erasures" -> "{\"userIds\":[\"" + NO_USER + "\"]}";
+            case "/identify/{userId}/merge" -> "{\"from\":\"usr_0000000000000001\"}";
             case "/admin/api-keys" -> "{\"name\":\"sample\",\"scopes\":[\"profiles:read\"]}";
             default -> null;
         };

@@ -24,6 +24,14 @@ public interface Connector {
         return Map.of();
     }
 
+    /**
+     * Whether the vendor can delete (or at least scrub) a user. A merge queues the absorbed user's removal only where
+     * it can; elsewhere it reports the absorbed user as remaining.
+     */
+    default boolean deletes() {
+        return true;
+    }
+
     /** Sends the deliveries and answers one outcome per delivery, in the same order. Never throws for I/O. */
     List<Outcome> send(List<Delivery> deliveries);
 }

@@ -6,24 +6,18 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.profilehub.suppression.Suppressions;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micronaut.transaction.TransactionOperations;
-import io.profilehub.destination.Connector;
-import io.profilehub.destination.ConnectorRegistry;
 import io.profilehub.destination.Destinations;
 import io.profilehub.http.ProblemException;
 import io.profilehub.outbox.OutboxSignal;
-import io.profilehub.outbox.SealedFields;
 import io.profilehub.identity.IdentityKey;
 import io.profilehub.identity.IdentityKeys;
 import io.profilehub.outbox.ChangeLogWriter;
 import jakarta.inject.Singleton;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -35,8 +29,7 @@ public class ErasureService {
     private final TransactionOperations<Connection> tx;
     private final ErasureRepository repository;
     private final Destinations destinations;
-    private final ConnectorRegistry connectors;
-    private final SealedFields sealer;
+    private final RemovalEvents removals;
     private final IdentityKeys identityKeys;
     private final Suppressions suppressions;
     private final OutboxSignal outboxSignal;
@@ -45,7 +38,7 @@ public class ErasureService {
     private final ObjectMapper objectMapper;
 
     public ErasureService(TransactionOperations<Connection> tx, ErasureRepository repository,
-                          Destinations destinations, ConnectorRegistry connectors, SealedFields sealer,
+                          Destinations destinations, RemovalEvents removals,
                           IdentityKeys identityKeys, Suppressions suppressions, OutboxSignal outboxSignal,
                           IdempotencyStore idempotency, ChangeLogWriter changeLog, ObjectMapper objectMapper) {
         this.objectMapper = objectMapper;
@@ -55,8 +48,7 @@ public class ErasureService {
         this.tx = tx;
         this.repository = repository;
         this.destinations = destinations;
-        this.connectors = connectors;
-        this.sealer = sealer;
+        this.removals = removals;
         this.identityKeys = identityKeys;
         this.suppressions = suppressions;
     }
@@ -68,9 +60,14 @@ public class ErasureService {
             Optional<ErasureRepository.Target> target = repository.lock(c, workspaceId, userId);
             if (target.isPresent()) {
                 ErasureRepository.Erasure erasure = plan(workspaceId, userId, target.get(), suppress);
-                repository.erase(c, workspaceId, userId, erasure);
+                ErasureRepository.Erased erased = repository.erase(c, workspaceId, userId, erasure);
                 idempotency.scrub(workspaceId, userId);
                 changeLog.scrub(c, workspaceId, userId);
+                // What it absorbed in merges goes with it (the statement deleted the merges and aliases): their changes.
+                for (String absorbed : erased.absorbed()) {
+                    idempotency.scrub(workspaceId, absorbed);
+                    changeLog.scrub(c, workspaceId, absorbed);
+                }
                 List<ChangeLogWriter.Change> events = new ArrayList<>();
                 for (int i = 0; i < erasure.destinations().size(); i++) {
                     events.add(new ChangeLogWriter.Change(workspaceId, userId, target.get().version() + 1,
@@ -97,16 +94,8 @@ public class ErasureService {
         List<String> names = destinations.namesFor(workspaceId);
         List<String> payloads = new ArrayList<>();
         for (String name : names) {
-            ObjectNode event = objectMapper.createObjectNode()
-                    .put("type", "profile.erase").put("profileId", userId).put("workspaceId", workspaceId)
-                    .put("version", target.version() + 1)
-                    .put("occurredAt", OffsetDateTime.now(ZoneOffset.UTC).toString());
-            Map<String, String> locator = connectors.get(name).map(conn -> locator(conn, userId, identifiers))
-                    .orElse(Map.of());
-            if (!locator.isEmpty()) {
-                event.put("sealed", sealer.seal(locator));
-            }
-            payloads.add(event.toString());
+            payloads.add(removals.event(workspaceId, userId, target.version() + 1,
+                    removals.locator(name, userId, identifiers), null));
         }
         List<String> hashes = new ArrayList<>();
         List<String> hashKeys = new ArrayList<>();
@@ -117,10 +106,6 @@ public class ErasureService {
             }
         }
         return new ErasureRepository.Erasure(names, payloads, hashes, hashKeys, suppress);
-    }
-
-    private static Map<String, String> locator(Connector connector, String userId, ObjectNode identifiers) {
-        return connector.erasureLocator(userId, identifiers);
     }
 
     public Optional<ErasureRecord> find(String workspaceId, String userId) {

@@ -20,7 +20,7 @@ public record ProfileLimits(@Bindable(defaultValue = "262144") int maxProfileByt
         }
     }
 
-    static ProblemException tooLarge(long bytes, int limit) {
+    public static ProblemException tooLarge(long bytes, int limit) {
         return new ProblemException(HttpStatus.UNPROCESSABLE_ENTITY, "profile-too-large", "The profile would hold "
                 + bytes + " bytes of identifiers and traits (as JSON text); the limit is " + limit
                 + " bytes. Nothing was changed.", Map.of("profileBytes", bytes, "maxProfileBytes", limit), Map.of());

@@ -145,6 +145,11 @@ public final class ThrivestackConnector extends ChangeConnector {
         }
     }
 
+    @Override
+    public boolean deletes() {
+        return false;
+    }
+
     /** Thrivestack documents no deletion endpoint in any generation: say so, so an operator can act by hand. */
     @Override
     protected List<Outcome> erase(List<Delivery> erasures) {
