@@ -32,6 +32,11 @@ final class FieldChanges {
 
     /** One field's change: {@code oldValue}/{@code newValue} null means the field had no value. */
     record Change(String path, JsonNode oldValue, boolean oldKnown, JsonNode newValue) {
+        Change {
+            // copies: the replayed state goes on changing in place under later patches
+            oldValue = oldValue == null ? null : oldValue.deepCopy();
+            newValue = newValue == null ? null : newValue.deepCopy();
+        }
     }
 
     /**
@@ -93,9 +98,10 @@ final class FieldChanges {
 
     /** Old and new whole states (either side may be missing, i.e. null). */
     private void diff(String path, JsonNode old, JsonNode neu, List<Change> out) {
-        if (old != null && old.isObject() && neu != null && neu.isObject()) {
+        if ((old == null || old.isObject()) && (neu == null || neu.isObject()) && (old != null || neu != null)) {
+            // an object added, removed or changed: reported per leaf, so a field filter finds its own path
             for (String k : keys(old, neu)) {
-                diff(join(path, k), old.get(k), neu.get(k), out);
+                diff(join(path, k), old == null ? null : old.get(k), neu == null ? null : neu.get(k), out);
             }
         } else if (known(path)) {
             if (!same(old, neu)) {
@@ -122,10 +128,15 @@ final class FieldChanges {
             JsonNode value = field.getValue();
             if (value.isObject() && current != null && current.isObject()) {
                 patch(p, (ObjectNode) current, value, out);
-            } else if (value.isObject() && !known(p)) {
+            } else if (value.isObject() && current == null) {
+                // a new object, or (old value unknown) changes inside one: per leaf either way
                 ObjectNode created = JsonInput.MAPPER.createObjectNode();
                 target.set(field.getKey(), created);
                 patch(p, created, value, out);
+            } else if (value.isNull() && current != null && current.isObject()) {
+                diff(p, current, null, out);
+                target.remove(field.getKey());
+                known.add(p);
             } else {
                 JsonNode next = value.isNull() ? null : value.isObject() ? stripNulls(value) : value;
                 boolean wasKnown = known(p);

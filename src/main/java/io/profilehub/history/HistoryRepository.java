@@ -36,7 +36,7 @@ class HistoryRepository {
               from change_log
              where workspace_id = ? and profile_id = ?
                and (?::bigint is null or seq <= ?::bigint)
-               and (?::timestamptz is null or created_at <= ?::timestamptz)
+               and (?::timestamptz is null or created_at < ?::timestamptz)
              order by seq
             """;
 

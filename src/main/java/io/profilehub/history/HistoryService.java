@@ -7,6 +7,7 @@ import jakarta.inject.Singleton;
 
 import java.sql.Connection;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -36,7 +37,9 @@ public class HistoryService {
         public static final Filter ALL = new Filter(null, null, null, null);
 
         boolean matches(HistoryEntry entry, Instant at) {
-            if (since != null && at.isBefore(since) || until != null && at.isAfter(until)) {
+            // compared as shown (milliseconds), so an entry's own time bounds a query that includes it
+            Instant shown = at.truncatedTo(ChronoUnit.MILLIS);
+            if (since != null && shown.isBefore(since) || until != null && shown.isAfter(until)) {
                 return false;
             }
             return field == null || entry.field().equals(field) || entry.field().startsWith(field + ".")
@@ -62,7 +65,8 @@ public class HistoryService {
         FieldChanges replay = new FieldChanges();
         tx.executeRead(status -> {
             repository.changes(status.getConnection(), workspaceId, profileId,
-                    filter.before() == null ? null : filter.before().seq(), filter.until(), row -> {
+                    filter.before() == null ? null : filter.before().seq(),
+                    filter.until() == null ? null : filter.until().plusMillis(1), row -> {
                         List<FieldChanges.Change> changes = replay.replay(row.version(), row.kind(), row.change());
                         if (changes == null || row.createdAt().isBefore(keptSince)) {
                             return; // older than the retention: replayed for the state, not listed
