@@ -64,9 +64,14 @@ public class ExportService {
                             Timestamps.iso(m.undoneAt())))
                     .toList();
             return Optional.of(new SubjectAccessExport(profileId, workspaceId, Timestamps.iso(Instant.now()),
-                    profile.get(), new SubjectAccessExport.History(historySettings.retention().toString(),
+                    profile.get(), new SubjectAccessExport.History(iso(historySettings.retention()),
                     Timestamps.iso(keptSince), entries), merges, destinations(c, workspaceId, profileId)));
         });
+    }
+
+    /** ISO-8601 in days where it is whole days (P90D), as Duration writes it otherwise (PT36H). */
+    private static String iso(java.time.Duration d) {
+        return d.toSeconds() % 86_400 == 0 && d.getNano() == 0 ? "P" + d.toDays() + "D" : d.toString();
     }
 
     private List<SubjectAccessExport.Destination> destinations(Connection c, String workspaceId, String profileId)
