@@ -60,7 +60,7 @@ public class ApiKeys {
         long seen = generation.get();
         Optional<Caller> caller = tx.executeRead(status -> repository.findByKeyHashAndRevokedAtIsNull(hash))
                 .filter(key -> MessageDigest.isEqual(key.keyHash(), hash))
-                .map(key -> new Caller(key.workspaceId(), key.id(), key.scopeSet()));
+                .map(key -> new Caller(key.workspaceId(), key.id(), key.name(), key.scopeSet()));
         if (cache.size() >= CACHE_MAX) {
             cache.clear(); // bounded even when flooded with unknown keys
         }

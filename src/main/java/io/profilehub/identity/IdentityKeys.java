@@ -48,10 +48,6 @@ public class IdentityKeys {
         return uniqueKeys.contains(key);
     }
 
-    public List<String> uniqueKeys() {
-        return uniqueKeys;
-    }
-
     /**
      * Refuses (400) identifiers that could be stored but not used as promised: a unique value with control or
      * format characters, and a key containing '.', which search reads as a path into nested objects.

@@ -16,7 +16,8 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Decides, in request order, what each item of a batch does, as if the items were sent one by one: which profile
+ * Decides, in request order, what each item of an identify request does (a single POST /identify or
+ * POST /identify/{id} is a batch of one), as if the items were sent one by one: which profile
  * an identify resolves to (including profiles created by earlier items of the batch), which items fail and why, and
  * in which wave each write runs. Ownership of unique values is simulated from what the database held when the batch
  * started, so conflicts are found here and no write has to be undone.
@@ -31,8 +32,19 @@ import java.util.stream.Collectors;
  */
 final class BatchPlan {
 
-    /** One item of the request: an update when id is set, else an identify. */
-    record Item(int index, String id, ObjectNode identifiers, ObjectNode traits, ProblemException invalid) {
+    /**
+     * One item of the request: an update when id is set, else an identify. expectedVersion: the single update's
+     * If-Match (null: any version).
+     */
+    record Item(int index, String id, ObjectNode identifiers, ObjectNode traits, Long expectedVersion,
+                ProblemException invalid) {
+        static Item invalid(int index, ProblemException problem) {
+            return new Item(index, null, null, null, null, problem);
+        }
+
+        Item withIndex(int newIndex) {
+            return new Item(newIndex, id, identifiers, traits, expectedVersion, invalid);
+        }
     }
 
     enum Kind { CREATE, MERGE }
@@ -40,10 +52,12 @@ final class BatchPlan {
     /**
      * A write the batch will make, for one or more items (a merge may compose several). For a create, identifiers
      * and traits hold the document; for a merge, the patches to apply in turn (consecutive items' patches composed
-     * where one patch means the same). For a merge, touched/wanted re-point the unique keys as the single call does.
+     * where one patch means the same). For a merge, touched/wanted re-point the unique keys; expectedVersion is the
+     * item's If-Match (such a step is never composed with another).
      */
     record Step(List<Item> items, Kind kind, String profileId, List<ObjectNode> identifiers, List<ObjectNode> traits,
-                List<IdentityKey> claims, List<String> touched, List<IdentityKey> wanted, int wave) {
+                List<IdentityKey> claims, List<String> touched, List<IdentityKey> wanted, Long expectedVersion,
+                int wave) {
         int status() {
             return kind == Kind.CREATE ? 201 : 200;
         }
@@ -51,7 +65,6 @@ final class BatchPlan {
 
     private final List<Step> steps = new ArrayList<>();
     private final Map<Integer, ProblemException> failures = new LinkedHashMap<>();
-    private int waves;
 
     List<Step> steps() {
         return steps;
@@ -59,10 +72,6 @@ final class BatchPlan {
 
     Map<Integer, ProblemException> failures() {
         return failures;
-    }
-
-    int waves() {
-        return waves;
     }
 
     /** Every unique value and profile id the batch names: what must be read before planning. */
@@ -81,33 +90,37 @@ final class BatchPlan {
                 .collect(Collectors.toCollection(LinkedHashSet::new));
     }
 
-    static BatchPlan of(List<Item> items, Map<IdentityKey, String> owners, Set<String> existing,
-                        IdentityKeys identityKeys, java.util.function.Supplier<String> newId) {
-        return of(items, owners, existing, Map.of(), identityKeys, newId);
-    }
-
-    /** {@code suppressed}: unique values of erased people who asked not to be re-created, with their hashes. */
-    static BatchPlan of(List<Item> items, Map<IdentityKey, String> owners, Set<String> existing,
+    /**
+     * {@code existing}: the profiles the items name by id, with their versions (a null version: not read, taken to
+     * be any); {@code suppressed}: unique values of erased people who asked not to be re-created, with their hashes.
+     */
+    static BatchPlan of(List<Item> items, Map<IdentityKey, String> owners, Map<String, Long> existing,
                         Map<IdentityKey, String> suppressed, IdentityKeys identityKeys,
                         java.util.function.Supplier<String> newId) {
         return new Planner(owners, existing, suppressed, identityKeys, newId).plan(items);
     }
 
+    static ProblemException preconditionFailed(long expected, long actual) {
+        return new ProblemException(io.micronaut.http.HttpStatus.PRECONDITION_FAILED, "precondition-failed",
+                "If-Match expected version " + expected + " but the user is at version " + actual
+                        + "; read it again and retry.");
+    }
+
     private static final class Planner {
         private final Map<IdentityKey, String> owners;
         private final Map<String, Map<String, String>> held = new HashMap<>(); // profile -> key name -> value
-        private final Set<String> existing;
+        private final Map<String, Long> existing;
         private final Map<IdentityKey, String> suppressed;
         private final IdentityKeys identityKeys;
         private final java.util.function.Supplier<String> newId;
         private final Map<Object, Integer> lastStep = new HashMap<>(); // profile id or IdentityKey -> index in steps
         private final BatchPlan plan = new BatchPlan();
 
-        Planner(Map<IdentityKey, String> owners, Set<String> existing, Map<IdentityKey, String> suppressed,
+        Planner(Map<IdentityKey, String> owners, Map<String, Long> existing, Map<IdentityKey, String> suppressed,
                 IdentityKeys identityKeys, java.util.function.Supplier<String> newId) {
             this.suppressed = suppressed;
             this.owners = new HashMap<>(owners);
-            this.existing = new java.util.HashSet<>(existing);
+            this.existing = new HashMap<>(existing);
             this.identityKeys = identityKeys;
             this.newId = newId;
             owners.forEach((k, p) -> held.computeIfAbsent(p, x -> new HashMap<>()).put(k.name(), k.value()));
@@ -137,7 +150,6 @@ final class BatchPlan {
             }
             Set<String> profiles = new LinkedHashSet<>(found.values());
             if (profiles.size() > 1) {
-                // The single call's answer, word for word.
                 String who = found.entrySet().stream().map(e -> e.getValue() + " (" + e.getKey().name() + ")")
                         .distinct().collect(Collectors.joining(", "));
                 plan.failures.put(item.index(), ProblemException.conflict("The identifiers match " + profiles.size()
@@ -155,19 +167,24 @@ final class BatchPlan {
                 return;
             }
             String id = newId.get();
-            existing.add(id);
+            existing.put(id, null);
             for (IdentityKey k : keys) {
                 claim(id, k);
             }
             List<Object> deps = new ArrayList<>(keys);
             deps.add(id);
             add(new Step(List.of(item), Kind.CREATE, id, patches(item.identifiers()), patches(item.traits()), keys,
-                    List.of(), List.of(), 0), deps);
+                    List.of(), List.of(), null, 0), deps);
         }
 
         private void update(Item item) {
-            if (!existing.contains(item.id())) {
+            if (!existing.containsKey(item.id())) {
                 plan.failures.put(item.index(), ProfileController.notFound(item.id()));
+                return;
+            }
+            Long version = existing.get(item.id());
+            if (item.expectedVersion() != null && version != null && !version.equals(item.expectedVersion())) {
+                plan.failures.put(item.index(), preconditionFailed(item.expectedVersion(), version));
                 return;
             }
             merge(item, item.id());
@@ -217,9 +234,9 @@ final class BatchPlan {
                 }
             }
             Step step = new Step(List.of(item), Kind.MERGE, id, patches(item.identifiers()), patches(item.traits()),
-                    List.of(), touched, wanted, 0);
+                    List.of(), touched, wanted, item.expectedVersion(), 0);
             Integer previous = lastStep.get(id);
-            if (previous != null && foldable(previous, deps)) {
+            if (previous != null && item.expectedVersion() == null && foldable(previous, deps)) {
                 plan.steps.set(previous, compose(plan.steps.get(previous), step));
                 deps.forEach(d -> lastStep.put(d, previous));
                 return;
@@ -230,7 +247,7 @@ final class BatchPlan {
         /** The merge may join step {@code previous} when nothing after that step's wave touches what it touches. */
         private boolean foldable(int previous, List<Object> deps) {
             Step before = plan.steps.get(previous);
-            if (before.kind() != Kind.MERGE) {
+            if (before.kind() != Kind.MERGE || before.expectedVersion() != null) {
                 return false;
             }
             for (Object d : deps) {
@@ -257,7 +274,7 @@ final class BatchPlan {
                     .filter(k -> !b.touched().contains(k.name())).toList());
             wanted.addAll(b.wanted());
             return new Step(List.copyOf(items), Kind.MERGE, a.profileId(), identifiers, traits, List.of(),
-                    List.copyOf(touched), List.copyOf(wanted), a.wave());
+                    List.copyOf(touched), List.copyOf(wanted), null, a.wave());
         }
 
         private void claim(String id, IdentityKey k) {
@@ -284,11 +301,10 @@ final class BatchPlan {
             }
             int index = plan.steps.size();
             plan.steps.add(new Step(step.items(), step.kind(), step.profileId(), step.identifiers(), step.traits(),
-                    step.claims(), step.touched(), step.wanted(), wave));
+                    step.claims(), step.touched(), step.wanted(), step.expectedVersion(), wave));
             for (Object d : deps) {
                 lastStep.put(d, index);
             }
-            plan.waves = Math.max(plan.waves, wave);
         }
     }
 }

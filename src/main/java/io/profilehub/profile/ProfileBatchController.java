@@ -9,12 +9,14 @@ import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Header;
 import io.micronaut.http.annotation.Post;
 import io.profilehub.auth.Caller;
 import io.profilehub.auth.RequiresScope;
 import io.profilehub.auth.Scope;
 import io.profilehub.http.JsonInput;
 import io.profilehub.http.ProblemException;
+import io.profilehub.outbox.ChangeLogWriter;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -44,7 +46,10 @@ public class ProfileBatchController {
 
     @Post(uri = "/identify/batch", consumes = "*/*")
     @RequiresScope(Scope.PROFILES_WRITE)
-    public BatchResponse batch(Caller caller, HttpRequest<?> request, @Nullable @Body byte[] body) {
+    public BatchResponse batch(Caller caller, HttpRequest<?> request,
+                               @Nullable @Header(ChangeSources.HEADER) String sourceLabel,
+                               @Nullable @Body byte[] body) {
+        ChangeLogWriter.Source source = ChangeSources.of(caller, sourceLabel);
         JsonNode json = JsonInput.parse(request, body, MAX_BODY_BYTES);
         if (!json.isArray()) {
             throw ProblemException.badRequest("The request body must be a JSON array of items, not "
@@ -58,7 +63,7 @@ public class ProfileBatchController {
         for (int i = 0; i < json.size(); i++) {
             items.add(item(i, json.get(i), identityKeys));
         }
-        return new BatchResponse(batches.apply(caller.workspaceId(), items));
+        return new BatchResponse(batches.apply(caller.workspaceId(), items, source));
     }
 
     /** Checks one item as POST /identify or POST /identify/{id} checks its body; a bad item carries its 400. */
@@ -90,9 +95,9 @@ public class ProfileBatchController {
             if (id == null && (identifiers == null || identifiers.isEmpty())) {
                 throw ProblemException.badRequest("'identifiers' must be a non-empty JSON object.");
             }
-            return new BatchPlan.Item(index, id, identifiers, traits, null);
+            return new BatchPlan.Item(index, id, identifiers, traits, null, null);
         } catch (ProblemException e) {
-            return new BatchPlan.Item(index, null, null, null, e);
+            return BatchPlan.Item.invalid(index, e);
         }
     }
 }

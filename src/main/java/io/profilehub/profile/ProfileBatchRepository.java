@@ -10,49 +10,51 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
- * The SQL of POST /identify/batch: one statement resolves every unique value and profile id of a batch, and each
+ * The SQL of every identify write (POST /identify, POST /identify/{id}, /track/{id} and POST /identify/batch; a
+ * single call is a batch of one): one statement resolves every unique value and profile id of a batch, and each
  * wave of the batch (at most one item per profile and per unique value) is applied with one multi-row create and one
- * multi-row merge. The statements are the single-call ones of {@link ProfileRepository} written over arrays, with
- * the same change events, so a batch writes exactly the rows the same calls made one by one would.
+ * multi-row merge. Each write statement also answers the change's event, which the caller appends to the change log.
+ * {@code full} asks for the stored documents back: a single call answers with the profile, a batch only with ids.
  */
 @Singleton
 public class ProfileBatchRepository {
 
     private static final String RESOLVE = """
-            select k.key_name, k.key_value, k.profile_id
+            select k.key_name, k.key_value, k.profile_id, null::bigint
               from identity_keys k
               join unnest(?::text[], ?::text[]) as wanted(name, value)
                 on k.key_name = wanted.name and k.key_value = wanted.value
              where k.workspace_id = ?
             union all
-            select null, null, p.id
+            select null, null, p.id, p.version
               from profiles p
              where p.workspace_id = ? and p.id = any(?::text[])
             """;
 
     /*
      * Returns, per new profile, how many of its unique values it claimed (fewer than sent means a concurrent claim),
-     * or -1 for one not created because it is larger than the limit.
+     * or -1 and its size for one not created because it is larger than the limit. Nothing is written for such a one.
      */
     private static final String CREATE_MANY = """
             with input as (
                 select * from unnest(?::text[], ?::text[], ?::text[]) with ordinality as i(id, identifiers, traits, ord)
-            ), sized as (
+            ), stripped as (
                 select i.id, i.ord, jsonb_strip_nulls(i.identifiers::jsonb) as identifiers,
                        jsonb_strip_nulls(i.traits::jsonb) as traits
                   from input i
+            ), sized as (
+                select s.*, octet_length(s.identifiers::text) + octet_length(s.traits::text) as bytes from stripped s
             ), created as (
                 insert into profiles (workspace_id, id, identifiers, traits)
                 select ?, s.id, s.identifiers, s.traits
                   from sized s
-                 where octet_length(s.identifiers::text) + octet_length(s.traits::text) <= ?
+                 where s.bytes <= ?
                  order by s.ord
                 returning id, workspace_id, identifiers, traits, created_at, updated_at, version
             ), claimed as (
@@ -65,23 +67,29 @@ public class ProfileBatchRepository {
             )
             select c.id, (select count(*) from claimed k where k.profile_id = c.id), c.version,
                    profile_upsert_event(c.workspace_id, c.id, c.version, true, false, c.updated_at,
-                                        c.identifiers, c.traits)::text
+                                        c.identifiers, c.traits)::text,
+                   null::bigint, case when ?::boolean then c.identifiers::text end,
+                   case when ?::boolean then c.traits::text end, c.created_at, c.updated_at
               from created c
             union all
-            select i.id, -1, null, null from input i where i.id not in (select id from created)
+            select s.id, -1, null, null, s.bytes, null, null, null, null
+              from sized s where s.id not in (select id from created)
             """;
 
     /*
-     * MERGE of ProfileRepository over many profiles, with its key re-pointing (SYNC_KEYS) folded in: keys rows carry
-     * (profile, touched key name, wanted value or null). They apply only to profiles the merge really changed, as
-     * in the single call. Rows are locked in id order so two batches lock common profiles in the same order.
+     * Merges patches into many profiles under their row locks (each merges into the latest committed state, so
+     * concurrent merges never lose a key), and re-points their unique keys: keys rows carry (profile, touched key
+     * name, wanted value or null). They apply only to profiles the merge really changed. Rows are locked in id order
+     * so two batches lock common profiles in the same order. A row with an expected version (If-Match) is changed
+     * only at that version; previous_version tells the caller which it found.
      */
     private static final String MERGE_MANY = """
             with input as (
-                select * from unnest(?::text[], ?::text[], ?::text[]) as i(id, identifiers_patch, traits_patch)
+                select * from unnest(?::text[], ?::text[], ?::text[], ?::bigint[])
+                           as i(id, identifiers_patch, traits_patch, expected)
             ), current as (
-                select p.id, p.workspace_id, p.identifiers, p.traits, p.version,
-                       i.identifiers_patch::jsonb as identifiers_patch, i.traits_patch::jsonb as traits_patch
+                select p.id, p.workspace_id, p.identifiers, p.traits, p.version, p.created_at, p.updated_at,
+                       i.expected, i.identifiers_patch::jsonb as identifiers_patch, i.traits_patch::jsonb as traits_patch
                   from profiles p join input i on p.id = i.id
                  where p.workspace_id = ?
                  order by p.id
@@ -92,7 +100,9 @@ public class ProfileBatchRepository {
                   from current c
             ), sized as (
                 select m.*, octet_length(m.new_identifiers::text) + octet_length(m.new_traits::text) as new_bytes,
-                       octet_length(m.identifiers::text) + octet_length(m.traits::text) as old_bytes
+                       octet_length(m.identifiers::text) + octet_length(m.traits::text) as old_bytes,
+                       (m.new_identifiers <> m.identifiers or m.new_traits <> m.traits) as differs,
+                       (m.expected is null or m.version = m.expected) as expected_version
                   from merged m
             ), updated as (
                 update profiles p
@@ -100,9 +110,9 @@ public class ProfileBatchRepository {
                        version = m.version + 1, updated_at = clock_timestamp()
                   from sized m
                  where p.workspace_id = m.workspace_id and p.id = m.id
-                   and (m.new_identifiers <> m.identifiers or m.new_traits <> m.traits)
+                   and m.expected_version and m.differs
                    and (m.new_bytes <= ? or m.new_bytes < m.old_bytes)
-                returning p.id, p.workspace_id, p.identifiers, p.version, p.updated_at,
+                returning p.id, p.workspace_id, p.identifiers, p.traits, p.version, p.updated_at,
                           jsonb_merge_diff(m.identifiers, p.identifiers) as identifiers_change,
                           jsonb_merge_diff(m.traits, p.traits) as traits_change
             ), touched as (
@@ -132,22 +142,26 @@ public class ProfileBatchRepository {
             )
             select m.id, u.id is not null as changed, u.identifiers::text,
                    (select coalesce(sum(s.n), 0) from shortfall s where s.profile_id = m.id) as unclaimed,
-                   u.id is null and m.new_bytes > ? and m.new_bytes >= m.old_bytes
-                       and (m.new_identifiers <> m.identifiers or m.new_traits <> m.traits) as too_large,
+                   u.id is null and m.new_bytes > ? and m.new_bytes >= m.old_bytes and m.expected_version
+                       and m.differs as too_large,
                    u.version,
                    profile_upsert_event(u.workspace_id, u.id, u.version, false, false, u.updated_at,
-                                        u.identifiers_change, u.traits_change)::text as event
+                                        u.identifiers_change, u.traits_change)::text as event,
+                   m.version as previous_version, m.new_bytes, m.workspace_id,
+                   case when ?::boolean then coalesce(u.identifiers, m.identifiers)::text end,
+                   case when ?::boolean then coalesce(u.traits, m.traits)::text end,
+                   m.created_at, coalesce(u.updated_at, m.updated_at), coalesce(u.version, m.version)
               from sized m left join updated u on u.id = m.id
             """;
 
-    /** What the database holds for a batch's unique values and profile ids. */
-    public record Resolved(Map<IdentityKey, String> owners, Set<String> existing) {
+    /** What the database holds for a batch's unique values and profile ids (with their versions). */
+    public record Resolved(Map<IdentityKey, String> owners, Map<String, Long> existing) {
     }
 
     public Resolved resolve(Connection c, String workspaceId, Collection<IdentityKey> keys, Collection<String> ids)
             throws SQLException {
         Map<IdentityKey, String> owners = new HashMap<>();
-        Set<String> existing = new HashSet<>();
+        Map<String, Long> existing = new HashMap<>();
         if (keys.isEmpty() && ids.isEmpty()) {
             return new Resolved(owners, existing);
         }
@@ -160,7 +174,7 @@ public class ProfileBatchRepository {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     if (rs.getString(1) == null) {
-                        existing.add(rs.getString(3));
+                        existing.put(rs.getString(3), rs.getLong(4));
                     } else {
                         owners.put(new IdentityKey(rs.getString(1), rs.getString(2)), rs.getString(3));
                     }
@@ -173,13 +187,16 @@ public class ProfileBatchRepository {
     public record NewProfile(String id, String identifiers, String traits, List<IdentityKey> keys) {
     }
 
-    /** claimed: how many unique values the new profile claimed, -1 when it was not created (too large). */
-    public record CreatedRow(long claimed, long version, String event) {
+    /**
+     * claimed: how many unique values the new profile claimed, -1 when it was not created (too large: bytes is its
+     * size); profile: the stored profile when asked for.
+     */
+    public record CreatedRow(long claimed, long version, String event, long bytes, Profile profile) {
     }
 
     /** Inserts the profiles and their keys; answers per profile id what was created and its change event. */
     public Map<String, CreatedRow> createMany(Connection c, String workspaceId, List<NewProfile> profiles,
-                                              int maxBytes) throws SQLException {
+                                              int maxBytes, boolean full) throws SQLException {
         List<String> keyOwners = new ArrayList<>();
         List<String> keyNames = new ArrayList<>();
         List<String> keyValues = new ArrayList<>();
@@ -200,9 +217,17 @@ public class ProfileBatchRepository {
             ps.setArray(6, text(c, keyOwners));
             ps.setArray(7, text(c, keyNames));
             ps.setArray(8, text(c, keyValues));
+            ps.setBoolean(9, full);
+            ps.setBoolean(10, full);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    created.put(rs.getString(1), new CreatedRow(rs.getLong(2), rs.getLong(3), rs.getString(4)));
+                    String id = rs.getString(1);
+                    Profile profile = full && rs.getLong(2) >= 0 ? new Profile(id, workspaceId,
+                            ProfileRepository.object(rs.getString(6)), ProfileRepository.object(rs.getString(7)),
+                            ProfileRepository.iso(rs.getTimestamp(8)), ProfileRepository.iso(rs.getTimestamp(9)),
+                            rs.getLong(3)) : null;
+                    created.put(id, new CreatedRow(rs.getLong(2), rs.getLong(3), rs.getString(4), rs.getLong(5),
+                            profile));
                 }
             }
         }
@@ -211,28 +236,30 @@ public class ProfileBatchRepository {
 
     /**
      * One merge: JSON arrays of patches to apply in turn, and for each unique key name they touch, the value wanted
-     * (null: none).
+     * (null: none); expectedVersion: change only at this version (null: any).
      */
-    public record Patch(String id, String identifiers, String traits, List<String> touched, List<IdentityKey> wanted) {
+    public record Patch(String id, String identifiers, String traits, List<String> touched, List<IdentityKey> wanted,
+                        Long expectedVersion) {
     }
 
     /**
-     * changed as in ProfileRepository.Merged; unclaimed counts wanted values another profile holds; tooLarge: not
-     * changed because the profile would grow beyond the limit.
+     * changed: the merge made a new version (identifiers, version and event are the new ones); unclaimed counts
+     * wanted values another profile holds; tooLarge: not changed because the profile would grow beyond the limit
+     * (to newBytes); previousVersion: the version found; profile: the stored profile when asked for.
      */
     public record MergeRow(String id, boolean changed, String identifiers, long unclaimed, boolean tooLarge,
-                           long version, String event) {
+                           long version, String event, long previousVersion, long newBytes, Profile profile) {
     }
 
-    public Map<String, MergeRow> mergeMany(Connection c, String workspaceId, List<Patch> patches, int maxBytes)
-            throws SQLException {
+    public Map<String, MergeRow> mergeMany(Connection c, String workspaceId, List<Patch> patches, int maxBytes,
+                                           boolean full) throws SQLException {
         List<String> keyOwners = new ArrayList<>();
         List<String> keyNames = new ArrayList<>();
         List<String> keyValues = new ArrayList<>();
         for (Patch p : patches) {
             for (String name : p.touched()) {
                 List<IdentityKey> wanted = p.wanted().stream().filter(k -> k.name().equals(name)).toList();
-                for (IdentityKey k : wanted.isEmpty() ? java.util.Collections.singletonList((IdentityKey) null) : wanted) {
+                for (IdentityKey k : wanted.isEmpty() ? Collections.singletonList((IdentityKey) null) : wanted) {
                     keyOwners.add(p.id());
                     keyNames.add(name);
                     keyValues.add(k == null ? null : k.value());
@@ -244,19 +271,27 @@ public class ProfileBatchRepository {
             ps.setArray(1, text(c, patches.stream().map(Patch::id).toList()));
             ps.setArray(2, text(c, patches.stream().map(Patch::identifiers).toList()));
             ps.setArray(3, text(c, patches.stream().map(Patch::traits).toList()));
-            ps.setString(4, workspaceId);
-            ps.setInt(5, maxBytes);
-            ps.setArray(6, text(c, keyOwners));
-            ps.setArray(7, text(c, keyNames));
-            ps.setArray(8, text(c, keyValues));
-            ps.setString(9, workspaceId);
+            ps.setArray(4, c.createArrayOf("bigint", patches.stream().map(Patch::expectedVersion).toArray()));
+            ps.setString(5, workspaceId);
+            ps.setInt(6, maxBytes);
+            ps.setArray(7, text(c, keyOwners));
+            ps.setArray(8, text(c, keyNames));
+            ps.setArray(9, text(c, keyValues));
             ps.setString(10, workspaceId);
             ps.setString(11, workspaceId);
-            ps.setInt(12, maxBytes);
+            ps.setString(12, workspaceId);
+            ps.setInt(13, maxBytes);
+            ps.setBoolean(14, full);
+            ps.setBoolean(15, full);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
+                    Profile profile = full ? new Profile(rs.getString(1), rs.getString(10),
+                            ProfileRepository.object(rs.getString(11)), ProfileRepository.object(rs.getString(12)),
+                            ProfileRepository.iso(rs.getTimestamp(13)), ProfileRepository.iso(rs.getTimestamp(14)),
+                            rs.getLong(15)) : null;
                     rows.put(rs.getString(1), new MergeRow(rs.getString(1), rs.getBoolean(2), rs.getString(3),
-                            rs.getLong(4), rs.getBoolean(5), rs.getLong(6), rs.getString(7)));
+                            rs.getLong(4), rs.getBoolean(5), rs.getLong(6), rs.getString(7), rs.getLong(8),
+                            rs.getLong(9), profile));
                 }
             }
         }

@@ -22,33 +22,44 @@ import org.slf4j.LoggerFactory;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * POST /identify/batch. The batch is planned in Java ({@link BatchPlan}) from one read of every unique value and id
- * it names, then applied in one transaction, wave by wave, with at most two set-based statements per wave.
+ * Every identify write: POST /identify/batch, and POST /identify, POST /identify/{id} and /track/{id} as a batch
+ * of one. The batch is planned in Java ({@link BatchPlan}) from one read of every unique value and id it names, then
+ * applied in one transaction, wave by wave, with at most two set-based statements per wave.
  *
  * <p>The plan predicts what the database will do. Where it turns out wrong (a concurrent request claimed a value or
- * deleted a profile in between, or a deadlock with another batch) the transaction is rolled back and planned once
- * more; if that fails too, the items are applied one by one through {@link ProfileService}, which is exactly the
- * single-call behaviour, only slower. Either way each item gets the answer it would have had alone.
+ * changed or deleted a profile in between, or a deadlock with another batch) the transaction is rolled back and
+ * planned again. Two creates racing for the same unique value meet at the identity_keys primary key; the loser
+ * plans again, now finds the winner's profile and merges into it. A batch of one is planned up to
+ * {@value #RESOLVE_ATTEMPTS} times; a larger batch twice, then item by item, each a batch of one, so that each item
+ * gets the answer it would have had alone.
  */
 @Singleton
 public class ProfileBatchService {
     private static final Logger LOG = LoggerFactory.getLogger(ProfileBatchService.class);
     private static final int PLANNED_ATTEMPTS = 2;
+    private static final int RESOLVE_ATTEMPTS = 5;
 
     @JsonPropertyOrder({"index", "status", "id", "error"})
     public record ItemResult(int index, int status, String id, Map<String, Object> error) {
     }
 
+    /** What became of one item: a status with the profile's id (and, for a single call, the profile), or a problem. */
+    record Outcome(int index, int status, String id, Profile profile, ProblemException failure) {
+        ItemResult result() {
+            return failure == null ? new ItemResult(index, status, id, null) : failed(index, failure);
+        }
+    }
+
     private final TransactionOperations<Connection> tx;
     private final ProfileBatchRepository repository;
-    private final ProfileService profiles;
     private final IdentityKeys identityKeys;
     private final ChangeLogWriter changeLog;
     private final OutboxSignal outboxSignal;
@@ -56,50 +67,84 @@ public class ProfileBatchService {
     private final ProfileLimits limits;
 
     public ProfileBatchService(TransactionOperations<Connection> tx, ProfileBatchRepository repository,
-                               ProfileService profiles, IdentityKeys identityKeys, ChangeLogWriter changeLog,
-                               OutboxSignal outboxSignal, Suppressions suppressions, 
-                               ProfileLimits limits) {
+                               IdentityKeys identityKeys, ChangeLogWriter changeLog, OutboxSignal outboxSignal,
+                               Suppressions suppressions, ProfileLimits limits) {
         this.limits = limits;
         this.suppressions = suppressions;
         this.tx = tx;
         this.repository = repository;
-        this.profiles = profiles;
         this.identityKeys = identityKeys;
         this.changeLog = changeLog;
         this.outboxSignal = outboxSignal;
     }
 
-    public List<ItemResult> apply(String workspaceId, List<BatchPlan.Item> items) {
+    public List<ItemResult> apply(String workspaceId, List<BatchPlan.Item> items, ChangeLogWriter.Source source) {
         for (int attempt = 1; attempt <= PLANNED_ATTEMPTS; attempt++) {
             try {
-                List<ItemResult> results = tx.executeWrite(status -> planned(status.getConnection(), workspaceId, items));
+                List<Outcome> outcomes = tx.executeWrite(status -> planned(status.getConnection(), workspaceId,
+                        items, source, false, false));
                 outboxSignal.committed(workspaceId);
-                return results;
+                return outcomes.stream().map(Outcome::result).toList();
             } catch (TooLarge e) {
                 // Which item of the profile's composed changes crossed the limit only the items one by one tell.
                 LOG.debug("Batch applied one by one: {}", e.getMessage());
-                return oneByOne(workspaceId, items);
+                return oneByOne(workspaceId, items, source);
             } catch (Mispredicted e) {
                 LOG.debug("Batch plan did not hold (attempt {}): {}", attempt, e.getMessage());
             }
         }
         LOG.info("Batch of {} items applied one by one after its plan failed twice", items.size());
-        return oneByOne(workspaceId, items);
+        return oneByOne(workspaceId, items, source);
     }
 
-    private List<ItemResult> planned(Connection c, String workspaceId, List<BatchPlan.Item> items)
+    /**
+     * A batch of one, answered with the stored profile. Its first attempt does not read a profile it names by id
+     * when it names no unique value (a traits update): the merge itself finds it, or finds it missing or at another
+     * version than If-Match asks, which is then planned again with the read. An update thus costs one statement.
+     */
+    Outcome one(String workspaceId, BatchPlan.Item item, ChangeLogWriter.Source source) {
+        List<BatchPlan.Item> alone = List.of(item.withIndex(0)); // a batch's item keeps its index in the outcome
+        for (int attempt = 1; attempt <= RESOLVE_ATTEMPTS; attempt++) {
+            boolean optimistic = attempt == 1;
+            try {
+                Outcome outcome = tx.executeWrite(status -> planned(status.getConnection(), workspaceId,
+                        alone, source, true, optimistic)).get(0);
+                outboxSignal.committed(workspaceId);
+                return new Outcome(item.index(), outcome.status(), outcome.id(), outcome.profile(), outcome.failure());
+            } catch (TooLarge e) {
+                return new Outcome(item.index(), 0, null, null, ProfileLimits.tooLarge(e.bytes, limits.maxProfileBytes()));
+            } catch (Mispredicted e) {
+                LOG.debug("Identify plan did not hold (attempt {}): {}", attempt, e.getMessage());
+            }
+        }
+        throw new ProblemException(HttpStatus.CONFLICT, "conflict",
+                "Another request kept claiming the same identifiers; retry the request.");
+    }
+
+    private List<Outcome> planned(Connection c, String workspaceId, List<BatchPlan.Item> items,
+                                  ChangeLogWriter.Source source, boolean full, boolean optimistic)
             throws SQLException {
-        var keys = BatchPlan.keysNamed(items, identityKeys);
-        ProfileBatchRepository.Resolved resolved = repository.resolve(c, workspaceId, keys, BatchPlan.idsNamed(items));
-        BatchPlan plan = BatchPlan.of(items, resolved.owners(), resolved.existing(), suppressions.suppressed(c, workspaceId, keys),
+        Set<IdentityKey> keys = BatchPlan.keysNamed(items, identityKeys);
+        Set<String> ids = BatchPlan.idsNamed(items);
+        boolean assumeIds = optimistic && keys.isEmpty();
+        ProfileBatchRepository.Resolved resolved = repository.resolve(c, workspaceId, keys, assumeIds ? Set.of() : ids);
+        Map<String, Long> existing = resolved.existing();
+        if (assumeIds) {
+            existing = new HashMap<>();
+            for (String id : ids) {
+                existing.put(id, null);
+            }
+        }
+        BatchPlan plan = BatchPlan.of(items, resolved.owners(), existing, suppressions.suppressed(c, workspaceId, keys),
                 identityKeys, ProfileIds::generate);
 
         Map<Integer, List<BatchPlan.Step>> waves = new TreeMap<>();
         plan.steps().forEach(s -> waves.computeIfAbsent(s.wave(), w -> new ArrayList<>()).add(s));
         List<ChangeLogWriter.Change> changes = new ArrayList<>();
+        Map<String, Profile> profiles = new HashMap<>();
         try {
             for (List<BatchPlan.Step> wave : waves.values()) {
-                applyWave(c, workspaceId, wave, changes);
+                applyWave(c, workspaceId, wave, changes, source, full, profiles);
             }
             changeLog.append(c, changes);
         } catch (SQLException e) {
@@ -110,19 +155,21 @@ public class ProfileBatchService {
             throw e;
         }
 
-        ItemResult[] results = new ItemResult[items.size()];
-        plan.failures().forEach((index, problem) -> results[index] = failed(index, problem));
+        Outcome[] outcomes = new Outcome[items.size()];
+        plan.failures().forEach((index, problem) -> outcomes[index] = new Outcome(index, 0, null, null, problem));
         for (BatchPlan.Step s : plan.steps()) {
             for (BatchPlan.Item item : s.items()) {
-                results[item.index()] = new ItemResult(item.index(), s.status(), s.profileId(), null);
+                outcomes[item.index()] = new Outcome(item.index(), s.status(), s.profileId(),
+                        profiles.get(s.profileId()), null);
             }
         }
-        return Arrays.asList(results);
+        return List.of(outcomes);
     }
 
     /** Applies one wave and adds its changes, in version order, to {@code changes}. */
     private void applyWave(Connection c, String workspaceId, List<BatchPlan.Step> wave,
-                           List<ChangeLogWriter.Change> changes) throws SQLException {
+                           List<ChangeLogWriter.Change> changes, ChangeLogWriter.Source source, boolean full,
+                           Map<String, Profile> profiles) throws SQLException {
         List<ProfileBatchRepository.NewProfile> creates = new ArrayList<>();
         List<ProfileBatchRepository.Patch> merges = new ArrayList<>();
         for (BatchPlan.Step s : wave) {
@@ -131,34 +178,39 @@ public class ProfileBatchService {
                         document(s.traits()), s.claims()));
             } else {
                 merges.add(new ProfileBatchRepository.Patch(s.profileId(), sequence(s.identifiers()),
-                        sequence(s.traits()), s.touched(), s.wanted()));
+                        sequence(s.traits()), s.touched(), s.wanted(), s.expectedVersion()));
             }
         }
         if (!creates.isEmpty()) {
             Map<String, ProfileBatchRepository.CreatedRow> created = repository.createMany(c, workspaceId, creates,
-                    limits.maxProfileBytes());
+                    limits.maxProfileBytes(), full);
             for (ProfileBatchRepository.NewProfile p : creates) {
                 ProfileBatchRepository.CreatedRow row = created.get(p.id());
-                if (row == null || row.claimed() < 0) {
-                    throw new TooLarge("new profile " + p.id() + " is larger than the limit");
+                if (row.claimed() < 0) {
+                    throw new TooLarge("new profile " + p.id() + " is larger than the limit", row.bytes());
                 }
                 if (row.claimed() != p.keys().size()) {
                     throw new Mispredicted("a unique value of new profile " + p.id() + " was claimed concurrently");
                 }
                 changes.add(ChangeLogWriter.Change.upsert(workspaceId, p.id(), row.version(), row.event(),
-                        ChangeLogWriter.Cause.CREATE, ChangeLogWriter.Source.SERVICE));
+                        ChangeLogWriter.Cause.CREATE, source));
+                profiles.put(p.id(), row.profile());
             }
         }
         if (!merges.isEmpty()) {
             Map<String, ProfileBatchRepository.MergeRow> rows = repository.mergeMany(c, workspaceId, merges,
-                    limits.maxProfileBytes());
+                    limits.maxProfileBytes(), full);
             for (ProfileBatchRepository.Patch p : merges) {
                 ProfileBatchRepository.MergeRow row = rows.get(p.id());
                 if (row == null) {
-                    throw new Mispredicted("profile " + p.id() + " was deleted concurrently");
+                    throw new Mispredicted("profile " + p.id() + " is missing (deleted concurrently, or not read)");
+                }
+                if (p.expectedVersion() != null && row.previousVersion() != p.expectedVersion()) {
+                    throw new Mispredicted("profile " + p.id() + " is at version " + row.previousVersion()
+                            + ", not the expected " + p.expectedVersion());
                 }
                 if (row.tooLarge()) {
-                    throw new TooLarge("profile " + p.id() + " would grow beyond the limit");
+                    throw new TooLarge("profile " + p.id() + " would grow beyond the limit", row.newBytes());
                 }
                 if (row.unclaimed() != 0) {
                     throw new Mispredicted("a unique value for " + p.id() + " was claimed concurrently");
@@ -168,8 +220,9 @@ public class ProfileBatchService {
                 }
                 if (row.changed()) {
                     changes.add(ChangeLogWriter.Change.upsert(workspaceId, p.id(), row.version(), row.event(),
-                            ChangeLogWriter.Cause.UPDATE, ChangeLogWriter.Source.SERVICE));
+                            ChangeLogWriter.Cause.UPDATE, source));
                 }
+                profiles.put(p.id(), row.profile());
             }
         }
     }
@@ -185,27 +238,19 @@ public class ProfileBatchService {
         return array.toString();
     }
 
-    /** The single call re-points keys from the stored document; the plan used the patch. They must agree. */
+    /** Keys are re-pointed as the plan read them from the patch; the stored document must agree. */
     private boolean sameKeys(ProfileBatchRepository.Patch p, ProfileBatchRepository.MergeRow row) throws SQLException {
         List<IdentityKey> stored = identityKeys.extract(ProfileRepository.object(row.identifiers())).stream()
                 .filter(k -> p.touched().contains(k.name())).toList();
-        return Objects.equals(new java.util.HashSet<>(stored), new java.util.HashSet<>(p.wanted()));
+        return new HashSet<>(stored).equals(new HashSet<>(p.wanted()));
     }
 
-    private List<ItemResult> oneByOne(String workspaceId, List<BatchPlan.Item> items) {
+    private List<ItemResult> oneByOne(String workspaceId, List<BatchPlan.Item> items,
+                                      ChangeLogWriter.Source source) {
         List<ItemResult> results = new ArrayList<>(items.size());
         for (BatchPlan.Item item : items) {
             try {
-                if (item.invalid() != null) {
-                    throw item.invalid();
-                }
-                if (item.id() != null) {
-                    Profile p = profiles.update(workspaceId, item.id(), item.identifiers(), item.traits(), null);
-                    results.add(new ItemResult(item.index(), 200, p.id(), null));
-                } else {
-                    ProfileService.Identified r = profiles.identify(workspaceId, item.identifiers(), item.traits());
-                    results.add(new ItemResult(item.index(), r.created() ? 201 : 200, r.profile().id(), null));
-                }
+                results.add(one(workspaceId, item, source).result());
             } catch (ProblemException e) {
                 results.add(failed(item.index(), e));
             } catch (Exception e) { // SQLExceptions, too, escape transaction callbacks unwrapped
@@ -228,10 +273,13 @@ public class ProfileBatchService {
                 Problems.body(e.status(), e.slug(), e.getMessage(), e.extensions()));
     }
 
-    /** A write of the plan would exceed the profile size limit; rolls the transaction back. */
+    /** A write of the plan would exceed the profile size limit (to {@code bytes}); rolls the transaction back. */
     private static final class TooLarge extends RuntimeException {
-        TooLarge(String message) {
+        final long bytes;
+
+        TooLarge(String message, long bytes) {
             super(message, null, false, false);
+            this.bytes = bytes;
         }
     }
 

@@ -20,6 +20,7 @@ import io.profilehub.auth.RequiresScope;
 import io.profilehub.auth.Scope;
 import io.profilehub.http.JsonInput;
 import io.profilehub.http.ProblemException;
+import io.profilehub.outbox.ChangeLogWriter;
 
 import java.util.Iterator;
 import java.util.Set;
@@ -41,7 +42,10 @@ public class ProfileController {
 
     @Post(uri = "/identify", consumes = "*/*")
     @RequiresScope(Scope.PROFILES_WRITE)
-    public HttpResponse<Profile> identify(Caller caller, HttpRequest<?> request, @Nullable @Body byte[] body) {
+    public HttpResponse<Profile> identify(Caller caller, HttpRequest<?> request,
+                                          @Nullable @Header(ChangeSources.HEADER) String sourceLabel,
+                                          @Nullable @Body byte[] body) {
+        ChangeLogWriter.Source source = ChangeSources.of(caller, sourceLabel);
         ObjectNode json = JsonInput.parseObject(request, body);
         rejectUnknownFields(json, IDENTIFY_FIELDS);
         ObjectNode identifiers = JsonInput.optionalObject(json, "identifiers", "");
@@ -50,7 +54,7 @@ public class ProfileController {
         }
         identityKeys.check(identifiers);
         ObjectNode traits = JsonInput.optionalObject(json, "traits", "");
-        ProfileService.Identified result = profiles.identify(caller.workspaceId(), identifiers, traits);
+        ProfileService.Identified result = profiles.identify(caller.workspaceId(), identifiers, traits, source);
         Profile profile = result.profile();
         MutableHttpResponse<Profile> response = result.created()
                 ? HttpResponse.<Profile>status(HttpStatus.CREATED).header(HttpHeaders.LOCATION, "/identify/" + profile.id())
@@ -76,14 +80,16 @@ public class ProfileController {
     @RequiresScope(Scope.PROFILES_WRITE)
     public HttpResponse<Profile> update(Caller caller, HttpRequest<?> request, @PathVariable String userId,
                                         @Nullable @Header(HttpHeaders.IF_MATCH) String ifMatch,
+                                        @Nullable @Header(ChangeSources.HEADER) String sourceLabel,
                                         @Nullable @Body byte[] body) {
         ProfileIds.require(userId);
+        ChangeLogWriter.Source source = ChangeSources.of(caller, sourceLabel);
         ObjectNode json = JsonInput.parseObject(request, body);
         rejectUnknownFields(json, IDENTIFY_FIELDS);
         ObjectNode identifiers = JsonInput.optionalObject(json, "identifiers", "");
         identityKeys.check(identifiers);
         ObjectNode traits = JsonInput.optionalObject(json, "traits", "");
-        Profile profile = profiles.update(caller.workspaceId(), userId, identifiers, traits, expectedVersion(ifMatch));
+        Profile profile = profiles.update(caller.workspaceId(), userId, identifiers, traits, expectedVersion(ifMatch), source);
         return withETag(HttpResponse.ok(profile), profile);
     }
 
@@ -91,12 +97,14 @@ public class ProfileController {
     @RequiresScope(Scope.PROFILES_WRITE)
     public HttpResponse<Profile> track(Caller caller, HttpRequest<?> request, @PathVariable String userId,
                                        @Nullable @Header(HttpHeaders.IF_MATCH) String ifMatch,
+                                       @Nullable @Header(ChangeSources.HEADER) String sourceLabel,
                                        @Nullable @Body byte[] body) {
         ProfileIds.require(userId);
+        ChangeLogWriter.Source source = ChangeSources.of(caller, sourceLabel);
         ObjectNode json = JsonInput.parseObject(request, body);
         rejectUnknownFields(json, Set.of("traits"));
         ObjectNode traits = JsonInput.optionalObject(json, "traits", "");
-        Profile profile = profiles.update(caller.workspaceId(), userId, null, traits, expectedVersion(ifMatch));
+        Profile profile = profiles.update(caller.workspaceId(), userId, null, traits, expectedVersion(ifMatch), source);
         return withETag(HttpResponse.ok(profile), profile);
     }
 
