@@ -28,7 +28,7 @@ class HistoryRepository {
      * change_log_profile (workspace_id, profile_id, seq) in each day's partition: one index range per day kept.
      * Rows newer than the page's start (seq, or until) cannot change older entries, so they are not read; older ones
      * are, as the state the first entry's old values come from (bench/README.md "Field history": 1,000 changes of a
-     * profile among 1,000,000 rows read in a few milliseconds).
+     * profile among 1,000,000 rows in 30 days' partitions, 25 ms on a loaded 2-core machine, one index scan a day).
      */
     private static final String CHANGES = """
             select seq, version, kind, change::text, destination, created_at, cause, source_key_id,
