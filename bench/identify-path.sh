@@ -27,9 +27,10 @@ PIDS=("" "")
 log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
 field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" <<< "$2"; }
 cleanup() {
+  set +e  # a killed service's exit status must not stop the cleanup
   for i in 0 1; do
-    [ -n "${PIDS[$i]}" ] && kill "${PIDS[$i]}" 2>/dev/null && wait "${PIDS[$i]}" 2>/dev/null
-    dropdb --if-exists --force "${DBS[$i]}" 2>/dev/null || true
+    if [ -n "${PIDS[$i]}" ]; then kill "${PIDS[$i]}" 2>/dev/null; wait "${PIDS[$i]}" 2>/dev/null; fi
+    dropdb --if-exists --force "${DBS[$i]}" 2>/dev/null
   done
 }
 trap cleanup EXIT

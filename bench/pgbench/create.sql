@@ -1,34 +1,53 @@
--- The service's create transaction (ProfileService.identify → ProfileRepository.OWNERS, then CREATE), verbatim
--- but for the bind parameters: a new person with a unique email, then its change appended to the change
+-- The service's create transaction (POST /identify: ProfileBatchService.one → ProfileBatchRepository.RESOLVE,
+-- Suppressions.FIND (left out here, as before: no suppressions in the bench), then CREATE_MANY for one profile),
+-- verbatim but for the bind parameters: a new person with a unique email, then its change appended to the change
 -- log (ChangeLogWriter.APPEND) as the service's last statement; :dests is no longer used (one change whatever the
 -- number of destinations).
 \set n random(1, 999999999999999)
 \set last random(0, 19999)
 BEGIN;
-select k.key_name, k.key_value, k.profile_id
+set local plan_cache_mode = force_generic_plan;
+select k.key_name, k.key_value, k.profile_id, null::bigint
   from identity_keys k
   join unnest(array['email']::text[], array['pgb' || :n || '@bench.example']::text[]) as wanted(name, value)
     on k.key_name = wanted.name and k.key_value = wanted.value
- where k.workspace_id = 'default';
+ where k.workspace_id = 'default'
+union all
+select null, null, p.id, p.version
+  from profiles p
+ where p.workspace_id = 'default' and p.id = any('{}'::text[]);
 with input as (
-    select jsonb_strip_nulls(('{"email":"pgb' || :n || '@bench.example","name":{"first":"First1","last":"Last' || :last || '"}}')::jsonb) as identifiers,
-           jsonb_strip_nulls('{"plan":"free","seats":1}'::jsonb) as traits
+    select * from unnest(array['usr_p' || lpad(:n::text, 15, '0')]::text[], array['{"email":"pgb' || :n || '@bench.example","name":{"first":"First1","last":"Last' || :last || '"}}']::text[], array['{"plan":"free","seats":1}']::text[]) with ordinality as i(id, identifiers, traits, ord)
+), stripped as (
+    select i.id, i.ord, jsonb_strip_nulls(i.identifiers::jsonb) as identifiers,
+           jsonb_strip_nulls(i.traits::jsonb) as traits
+      from input i
 ), sized as (
-    select i.*, octet_length(i.identifiers::text) + octet_length(i.traits::text) as bytes from input i
+    select s.*, octet_length(s.identifiers::text) + octet_length(s.traits::text) as bytes from stripped s
 ), created as (
     insert into profiles (workspace_id, id, identifiers, traits)
-    select 'default', 'usr_p' || lpad(:n::text, 15, '0'), s.identifiers, s.traits from sized s where s.bytes <= 262144
+    select 'default', s.id, s.identifiers, s.traits
+      from sized s
+     where s.bytes <= 262144
+     order by s.ord
     returning id, workspace_id, identifiers, traits, created_at, updated_at, version
 ), claimed as (
     insert into identity_keys (workspace_id, key_name, key_value, profile_id)
     select c.workspace_id, k.name, k.value, c.id
-      from created c cross join unnest(array['email']::text[], array['pgb' || :n || '@bench.example']::text[]) as k(name, value)
+      from created c join unnest(array['usr_p' || lpad(:n::text, 15, '0')]::text[], array['email']::text[], array['pgb' || :n || '@bench.example']::text[]) as k(profile_id, name, value)
+        on k.profile_id = c.id
     on conflict do nothing
-    returning key_name
+    returning profile_id
 )
-select c.id, c.workspace_id, c.identifiers::text, c.traits::text, c.created_at, c.updated_at, c.version,
-       (select count(*) from claimed) as claimed, s.bytes
-  from sized s left join created c on true;
+select c.id, (select count(*) from claimed k where k.profile_id = c.id), c.version,
+       profile_upsert_event(c.workspace_id, c.id, c.version, true, false, c.updated_at,
+                            c.identifiers, c.traits)::text,
+       null::bigint, case when true::boolean then c.identifiers::text end,
+       case when true::boolean then c.traits::text end, c.created_at, c.updated_at
+  from created c
+union all
+select s.id, -1, null, null, s.bytes, null, null, null, null
+  from sized s where s.id not in (select id from created);
 -- ChangeLogWriter.APPEND, as the service sends it: one change, the event the statement above answered (here
 -- rebuilt from the profile, as the service's statement builds it).
 with input as materialized (

@@ -1,20 +1,33 @@
--- The service's update transaction (ProfileService.update → ProfileRepository.MERGE), verbatim but for the bind
--- parameters: a traits patch on a loaded profile that always changes it, then its change appended to the
+-- The service's update transaction (POST /identify/{id}: ProfileBatchService.one → ProfileBatchRepository.MERGE_MANY
+-- for one profile, the statements of the batch; its first attempt reads nothing before it), verbatim but for the
+-- bind parameters: a traits patch on a loaded profile that always changes it, then its change appended to the
 -- change log as in create.sql.
 \set n random(1, :profiles)
 \set score random(1, 1000000000)
 BEGIN;
-with current as (
-    select id, workspace_id, identifiers, traits, created_at, updated_at, version
-      from profiles where workspace_id = 'default' and id = 'usr_b' || lpad(:n::text, 15, '0')
-       for update
+set local plan_cache_mode = force_generic_plan;
+with input as (
+    select * from unnest(array['usr_b' || lpad(:n::text, 15, '0')]::text[], array['[]']::text[], array['[{"score":' || :score || ',"plan":"pro"}]']::text[], array[null]::text[], array[null]::bigint[])
+               as i(id, identifiers_patch, traits_patch, traits_once, expected)
+), current as (
+    select p.id, p.workspace_id, p.identifiers, p.traits, p.version, p.created_at, p.updated_at,
+           i.expected, i.identifiers_patch::jsonb as identifiers_patch, i.traits_patch::jsonb as traits_patch,
+           i.traits_once::jsonb as traits_once
+      from profiles p join input i on p.id = i.id
+     where p.workspace_id = 'default'
+     order by p.id
+       for update of p
 ), merged as (
-    select c.*, jsonb_merge_patch(c.identifiers, '{}'::jsonb) as new_identifiers,
-           jsonb_merge_patch(c.traits, ('{"score":' || :score || ',"plan":"pro"}')::jsonb) as new_traits
+    select c.*, jsonb_merge_patches(c.identifiers, c.identifiers_patch) as new_identifiers,
+           case when c.traits_once is null then jsonb_merge_patches(c.traits, c.traits_patch)
+                else jsonb_fill_missing(jsonb_merge_patches(c.traits, c.traits_patch), c.traits_once)
+           end as new_traits
       from current c
 ), sized as (
     select m.*, octet_length(m.new_identifiers::text) + octet_length(m.new_traits::text) as new_bytes,
-           octet_length(m.identifiers::text) + octet_length(m.traits::text) as old_bytes
+           octet_length(m.identifiers::text) + octet_length(m.traits::text) as old_bytes,
+           (m.new_identifiers <> m.identifiers or m.new_traits <> m.traits) as differs,
+           (m.expected is null or m.version = m.expected) as expected_version
       from merged m
 ), updated as (
     update profiles p
@@ -22,21 +35,48 @@ with current as (
            version = m.version + 1, updated_at = clock_timestamp()
       from sized m
      where p.workspace_id = m.workspace_id and p.id = m.id
-       and (null::bigint is null or m.version = null::bigint)
-       and (m.new_identifiers <> m.identifiers or m.new_traits <> m.traits)
+       and m.expected_version and m.differs
        and (m.new_bytes <= 262144 or m.new_bytes < m.old_bytes)
-    returning p.id, p.workspace_id, p.identifiers, p.traits, p.created_at, p.updated_at, p.version,
+    returning p.id, p.workspace_id, p.identifiers, p.traits, p.version, p.updated_at,
               jsonb_merge_diff(m.identifiers, p.identifiers) as identifiers_change,
               jsonb_merge_diff(m.traits, p.traits) as traits_change
+), touched as (
+    select k.* from unnest('{}'::text[], '{}'::text[], '{}'::text[]) as k(profile_id, name, value)
+     where k.profile_id in (select id from updated)
+), released as (
+    delete from identity_keys i
+     using (select distinct profile_id, name from touched) t
+     where i.workspace_id = 'default' and i.profile_id = t.profile_id and i.key_name = t.name
+       and not exists (select 1 from touched w
+                        where w.profile_id = i.profile_id and w.name = i.key_name and w.value = i.key_value)
+), missing as (
+    select w.profile_id, w.name, w.value from touched w
+     where w.value is not null
+       and not exists (select 1 from identity_keys i
+                        where i.workspace_id = 'default' and i.key_name = w.name and i.key_value = w.value
+                          and i.profile_id = w.profile_id)
+), claimed as (
+    insert into identity_keys (workspace_id, key_name, key_value, profile_id)
+    select 'default', m.name, m.value, m.profile_id from missing m
+    on conflict do nothing
+    returning profile_id
+), shortfall as (
+    select profile_id, count(*) as n from missing group by profile_id
+    union all
+    select profile_id, -count(*) from claimed group by profile_id
 )
-select coalesce(u.id, m.id), m.workspace_id,
-       coalesce(u.identifiers, m.identifiers)::text, coalesce(u.traits, m.traits)::text,
-       m.created_at, coalesce(u.updated_at, m.updated_at), coalesce(u.version, m.version),
-       m.version as previous_version, u.id is not null as changed,
-       u.id is null and m.new_bytes > 262144 and m.new_bytes >= m.old_bytes
-           and (m.new_identifiers <> m.identifiers or m.new_traits <> m.traits) as too_large,
-       m.new_bytes
-  from sized m left join updated u on true;
+select m.id, u.id is not null as changed, u.identifiers::text,
+       (select coalesce(sum(s.n), 0) from shortfall s where s.profile_id = m.id) as unclaimed,
+       u.id is null and m.new_bytes > 262144 and m.new_bytes >= m.old_bytes and m.expected_version
+           and m.differs as too_large,
+       u.version,
+       profile_upsert_event(u.workspace_id, u.id, u.version, false, false, u.updated_at,
+                            u.identifiers_change, u.traits_change)::text as event,
+       m.version as previous_version, m.new_bytes, m.workspace_id,
+       case when true::boolean then coalesce(u.identifiers, m.identifiers)::text end,
+       case when true::boolean then coalesce(u.traits, m.traits)::text end,
+       m.created_at, coalesce(u.updated_at, m.updated_at), coalesce(u.version, m.version)
+  from sized m left join updated u on u.id = m.id;
 -- ChangeLogWriter.APPEND, as the service sends it: one change, the event the statement above answered (here
 -- rebuilt from the profile, as the service's statement builds it).
 with input as materialized (

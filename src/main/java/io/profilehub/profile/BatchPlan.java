@@ -33,17 +33,17 @@ import java.util.stream.Collectors;
 final class BatchPlan {
 
     /**
-     * One item of the request: an update when id is set, else an identify. expectedVersion: the single update's
-     * If-Match (null: any version).
+     * One item of the request: an update when id is set, else an identify. traitsOnce: traits set only where the
+     * profile has none (null: none); expectedVersion: the single update's If-Match (null: any version).
      */
-    record Item(int index, String id, ObjectNode identifiers, ObjectNode traits, Long expectedVersion,
-                ProblemException invalid) {
+    record Item(int index, String id, ObjectNode identifiers, ObjectNode traits, ObjectNode traitsOnce,
+                Long expectedVersion, ProblemException invalid) {
         static Item invalid(int index, ProblemException problem) {
-            return new Item(index, null, null, null, null, problem);
+            return new Item(index, null, null, null, null, null, problem);
         }
 
         Item withIndex(int newIndex) {
-            return new Item(newIndex, id, identifiers, traits, expectedVersion, invalid);
+            return new Item(newIndex, id, identifiers, traits, traitsOnce, expectedVersion, invalid);
         }
     }
 
@@ -52,12 +52,13 @@ final class BatchPlan {
     /**
      * A write the batch will make, for one or more items (a merge may compose several). For a create, identifiers
      * and traits hold the document; for a merge, the patches to apply in turn (consecutive items' patches composed
-     * where one patch means the same). For a merge, touched/wanted re-point the unique keys; expectedVersion is the
+     * where one patch means the same). For a merge, touched/wanted re-point the unique keys; traitsOnce fills what
+     * the patches leave missing (so no later item's patch is composed into such a step); expectedVersion is the
      * item's If-Match (such a step is never composed with another).
      */
     record Step(List<Item> items, Kind kind, String profileId, List<ObjectNode> identifiers, List<ObjectNode> traits,
-                List<IdentityKey> claims, List<String> touched, List<IdentityKey> wanted, Long expectedVersion,
-                int wave) {
+                ObjectNode traitsOnce, List<IdentityKey> claims, List<String> touched, List<IdentityKey> wanted,
+                Long expectedVersion, int wave) {
         int status() {
             return kind == Kind.CREATE ? 201 : 200;
         }
@@ -65,6 +66,7 @@ final class BatchPlan {
 
     private final List<Step> steps = new ArrayList<>();
     private final Map<Integer, ProblemException> failures = new LinkedHashMap<>();
+    private final Map<Integer, List<String>> mergeable = new LinkedHashMap<>();
 
     List<Step> steps() {
         return steps;
@@ -72,6 +74,31 @@ final class BatchPlan {
 
     Map<Integer, ProblemException> failures() {
         return failures;
+    }
+
+    /** Of the failures, the 409s a merge of these profiles would resolve (item index to profile ids). */
+    Map<Integer, List<String>> mergeable() {
+        return mergeable;
+    }
+
+    /**
+     * The 409 of {@code failure} naming the merge that resolves it: into the oldest of the profiles (first of
+     * {@code oldestFirst}), absorbing the others one request at a time.
+     */
+    static ProblemException withMerge(ProblemException failure, List<String> oldestFirst) {
+        String survivor = oldestFirst.get(0);
+        List<String> absorbed = oldestFirst.subList(1, oldestFirst.size());
+        String path = "/identify/" + survivor + "/merge";
+        List<String> bodies = absorbed.stream().map(a -> "{\"from\":\"" + a + "\"}").toList();
+        String sentence = absorbed.size() == 1
+                ? " To resolve it, merge them: POST " + path + " with " + bodies.get(0) + " keeps " + survivor
+                        + " (the older) and absorbs " + absorbed.get(0) + "."
+                : " To resolve it, merge all " + oldestFirst.size() + " into " + survivor + " (the oldest), one "
+                        + "request per absorbed profile: POST " + path + " with " + String.join(", then with ", bodies)
+                        + ".";
+        Map<String, Object> extensions = new LinkedHashMap<>(failure.extensions());
+        extensions.put("merge", Map.of("method", "POST", "path", path, "body", Map.of("from", absorbed.get(0))));
+        return ProblemException.conflict(failure.getMessage() + sentence, extensions);
     }
 
     /** Every unique value and profile id the batch names: what must be read before planning. */
@@ -155,6 +182,7 @@ final class BatchPlan {
                 plan.failures.put(item.index(), ProblemException.conflict("The identifiers match " + profiles.size()
                         + " different profiles: " + who + ". Nothing was changed.",
                         Map.of("profiles", List.copyOf(profiles))));
+                plan.mergeable.put(item.index(), List.copyOf(profiles));
                 return;
             }
             if (profiles.size() == 1) {
@@ -173,8 +201,9 @@ final class BatchPlan {
             }
             List<Object> deps = new ArrayList<>(keys);
             deps.add(id);
-            add(new Step(List.of(item), Kind.CREATE, id, patches(item.identifiers()), patches(item.traits()), keys,
-                    List.of(), List.of(), null, 0), deps);
+            add(new Step(List.of(item), Kind.CREATE, id, patches(item.identifiers()),
+                    patches(TraitsOnce.withDefaults(item.traits(), item.traitsOnce())), null, keys, List.of(), List.of(),
+                    null, 0), deps);
         }
 
         private void update(Item item) {
@@ -211,9 +240,13 @@ final class BatchPlan {
                 return;
             }
             if (!taken.isEmpty()) {
+                List<String> others = wantedOwners.values().stream().distinct().toList();
                 plan.failures.put(item.index(), ProblemException.conflict("This change would give " + id
                         + " a unique identifier another profile holds: " + taken + ". Nothing was changed.",
-                        Map.of("profiles", wantedOwners.values().stream().distinct().toList())));
+                        Map.of("profiles", others)));
+                List<String> involved = new ArrayList<>(List.of(id));
+                others.stream().filter(o -> !o.equals(id)).forEach(involved::add);
+                plan.mergeable.put(item.index(), involved);
                 return;
             }
             List<Object> deps = new ArrayList<>();
@@ -234,7 +267,7 @@ final class BatchPlan {
                 }
             }
             Step step = new Step(List.of(item), Kind.MERGE, id, patches(item.identifiers()), patches(item.traits()),
-                    List.of(), touched, wanted, item.expectedVersion(), 0);
+                    item.traitsOnce(), List.of(), touched, wanted, item.expectedVersion(), 0);
             Integer previous = lastStep.get(id);
             if (previous != null && item.expectedVersion() == null && foldable(previous, deps)) {
                 plan.steps.set(previous, compose(plan.steps.get(previous), step));
@@ -247,7 +280,7 @@ final class BatchPlan {
         /** The merge may join step {@code previous} when nothing after that step's wave touches what it touches. */
         private boolean foldable(int previous, List<Object> deps) {
             Step before = plan.steps.get(previous);
-            if (before.kind() != Kind.MERGE || before.expectedVersion() != null) {
+            if (before.kind() != Kind.MERGE || before.expectedVersion() != null || before.traitsOnce() != null) {
                 return false;
             }
             for (Object d : deps) {
@@ -273,8 +306,8 @@ final class BatchPlan {
             List<IdentityKey> wanted = new ArrayList<>(a.wanted().stream()
                     .filter(k -> !b.touched().contains(k.name())).toList());
             wanted.addAll(b.wanted());
-            return new Step(List.copyOf(items), Kind.MERGE, a.profileId(), identifiers, traits, List.of(),
-                    List.copyOf(touched), List.copyOf(wanted), null, a.wave());
+            return new Step(List.copyOf(items), Kind.MERGE, a.profileId(), identifiers, traits, b.traitsOnce(),
+                    List.of(), List.copyOf(touched), List.copyOf(wanted), null, a.wave());
         }
 
         private void claim(String id, IdentityKey k) {
@@ -301,7 +334,7 @@ final class BatchPlan {
             }
             int index = plan.steps.size();
             plan.steps.add(new Step(step.items(), step.kind(), step.profileId(), step.identifiers(), step.traits(),
-                    step.claims(), step.touched(), step.wanted(), step.expectedVersion(), wave));
+                    step.traitsOnce(), step.claims(), step.touched(), step.wanted(), step.expectedVersion(), wave));
             for (Object d : deps) {
                 lastStep.put(d, index);
             }

@@ -31,7 +31,7 @@ import java.util.Set;
 public class ProfileBatchController {
     public static final int MAX_ITEMS = 1000;
     public static final int MAX_BODY_BYTES = 2 * 1024 * 1024;
-    private static final Set<String> ITEM_FIELDS = Set.of("id", "identifiers", "traits");
+    private static final Set<String> ITEM_FIELDS = Set.of("id", "identifiers", "traits", TraitsOnce.FIELD);
 
     public record BatchResponse(List<ProfileBatchService.ItemResult> results) {
     }
@@ -78,7 +78,7 @@ public class ProfileBatchController {
                 String name = names.next();
                 if (!ITEM_FIELDS.contains(name)) {
                     throw ProblemException.badRequest("Unknown member '" + (name.length() > 60 ? name.substring(0, 60) + "…" : name)
-                            + "' in the item; expected id, identifiers and traits.");
+                            + "' in the item; expected id, identifiers, traits and traitsOnce.");
                 }
             }
             String id = null;
@@ -92,10 +92,11 @@ public class ProfileBatchController {
             ObjectNode identifiers = JsonInput.optionalObject(json, "identifiers", "");
             identityKeys.check(identifiers);
             ObjectNode traits = JsonInput.optionalObject(json, "traits", "");
+            ObjectNode traitsOnce = TraitsOnce.read(json, traits);
             if (id == null && (identifiers == null || identifiers.isEmpty())) {
                 throw ProblemException.badRequest("'identifiers' must be a non-empty JSON object.");
             }
-            return new BatchPlan.Item(index, id, identifiers, traits, null, null);
+            return new BatchPlan.Item(index, id, identifiers, traits, traitsOnce, null, null);
         } catch (ProblemException e) {
             return BatchPlan.Item.invalid(index, e);
         }

@@ -81,22 +81,26 @@ public class ProfileBatchRepository {
      * concurrent merges never lose a key), and re-points their unique keys: keys rows carry (profile, touched key
      * name, wanted value or null). They apply only to profiles the merge really changed. Rows are locked in id order
      * so two batches lock common profiles in the same order. A row with an expected version (If-Match) is changed
-     * only at that version; previous_version tells the caller which it found.
+     * only at that version; previous_version tells the caller which it found. traitsOnce fills, after the patches,
+     * only what the profile then has no value for (jsonb_fill_missing), under the same row lock.
      */
     private static final String MERGE_MANY = """
             with input as (
-                select * from unnest(?::text[], ?::text[], ?::text[], ?::bigint[])
-                           as i(id, identifiers_patch, traits_patch, expected)
+                select * from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[])
+                           as i(id, identifiers_patch, traits_patch, traits_once, expected)
             ), current as (
                 select p.id, p.workspace_id, p.identifiers, p.traits, p.version, p.created_at, p.updated_at,
-                       i.expected, i.identifiers_patch::jsonb as identifiers_patch, i.traits_patch::jsonb as traits_patch
+                       i.expected, i.identifiers_patch::jsonb as identifiers_patch, i.traits_patch::jsonb as traits_patch,
+                       i.traits_once::jsonb as traits_once
                   from profiles p join input i on p.id = i.id
                  where p.workspace_id = ?
                  order by p.id
                    for update of p
             ), merged as (
                 select c.*, jsonb_merge_patches(c.identifiers, c.identifiers_patch) as new_identifiers,
-                       jsonb_merge_patches(c.traits, c.traits_patch) as new_traits
+                       case when c.traits_once is null then jsonb_merge_patches(c.traits, c.traits_patch)
+                            else jsonb_fill_missing(jsonb_merge_patches(c.traits, c.traits_patch), c.traits_once)
+                       end as new_traits
                   from current c
             ), sized as (
                 select m.*, octet_length(m.new_identifiers::text) + octet_length(m.new_traits::text) as new_bytes,
@@ -152,6 +156,10 @@ public class ProfileBatchRepository {
                    case when ?::boolean then coalesce(u.traits, m.traits)::text end,
                    m.created_at, coalesce(u.updated_at, m.updated_at), coalesce(u.version, m.version)
               from sized m left join updated u on u.id = m.id
+            """;
+
+    private static final String OLDEST_FIRST = """
+            select id from profiles where workspace_id = ? and id = any(?::text[]) order by created_at, id
             """;
 
     /** What the database holds for a batch's unique values and profile ids (with their versions). */
@@ -235,11 +243,11 @@ public class ProfileBatchRepository {
     }
 
     /**
-     * One merge: JSON arrays of patches to apply in turn, and for each unique key name they touch, the value wanted
-     * (null: none); expectedVersion: change only at this version (null: any).
+     * One merge: JSON arrays of patches to apply in turn, then traitsOnce (null: none), and for each unique key name
+     * they touch, the value wanted (null: none); expectedVersion: change only at this version (null: any).
      */
-    public record Patch(String id, String identifiers, String traits, List<String> touched, List<IdentityKey> wanted,
-                        Long expectedVersion) {
+    public record Patch(String id, String identifiers, String traits, String traitsOnce, List<String> touched,
+                        List<IdentityKey> wanted, Long expectedVersion) {
     }
 
     /**
@@ -271,18 +279,19 @@ public class ProfileBatchRepository {
             ps.setArray(1, text(c, patches.stream().map(Patch::id).toList()));
             ps.setArray(2, text(c, patches.stream().map(Patch::identifiers).toList()));
             ps.setArray(3, text(c, patches.stream().map(Patch::traits).toList()));
-            ps.setArray(4, c.createArrayOf("bigint", patches.stream().map(Patch::expectedVersion).toArray()));
-            ps.setString(5, workspaceId);
-            ps.setInt(6, maxBytes);
-            ps.setArray(7, text(c, keyOwners));
-            ps.setArray(8, text(c, keyNames));
-            ps.setArray(9, text(c, keyValues));
-            ps.setString(10, workspaceId);
+            ps.setArray(4, text(c, patches.stream().map(Patch::traitsOnce).toList()));
+            ps.setArray(5, c.createArrayOf("bigint", patches.stream().map(Patch::expectedVersion).toArray()));
+            ps.setString(6, workspaceId);
+            ps.setInt(7, maxBytes);
+            ps.setArray(8, text(c, keyOwners));
+            ps.setArray(9, text(c, keyNames));
+            ps.setArray(10, text(c, keyValues));
             ps.setString(11, workspaceId);
             ps.setString(12, workspaceId);
-            ps.setInt(13, maxBytes);
-            ps.setBoolean(14, full);
+            ps.setString(13, workspaceId);
+            ps.setInt(14, maxBytes);
             ps.setBoolean(15, full);
+            ps.setBoolean(16, full);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     Profile profile = full ? new Profile(rs.getString(1), rs.getString(10),
@@ -296,6 +305,21 @@ public class ProfileBatchRepository {
             }
         }
         return rows;
+    }
+
+    /** The profiles, oldest first (ties by id). */
+    public List<String> oldestFirst(Connection c, String workspaceId, Collection<String> ids) throws SQLException {
+        List<String> ordered = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(OLDEST_FIRST)) {
+            ps.setString(1, workspaceId);
+            ps.setArray(2, text(c, ids));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    ordered.add(rs.getString(1));
+                }
+            }
+        }
+        return ordered;
     }
 
     private static Array text(Connection c, Collection<String> values) throws SQLException {

@@ -28,7 +28,7 @@ import java.util.Set;
 /** Attuitive's identify API: create or resolve, read, search, merge and delete profiles. */
 @Controller
 public class ProfileController {
-    private static final Set<String> IDENTIFY_FIELDS = Set.of("identifiers", "traits");
+    private static final Set<String> IDENTIFY_FIELDS = Set.of("identifiers", "traits", TraitsOnce.FIELD);
 
     private final ProfileService profiles;
     private final ProfileSearch search;
@@ -54,7 +54,9 @@ public class ProfileController {
         }
         identityKeys.check(identifiers);
         ObjectNode traits = JsonInput.optionalObject(json, "traits", "");
-        ProfileService.Identified result = profiles.identify(caller.workspaceId(), identifiers, traits, source);
+        ObjectNode traitsOnce = TraitsOnce.read(json, traits);
+        ProfileService.Identified result = profiles.identify(caller.workspaceId(), identifiers, traits, traitsOnce,
+                source);
         Profile profile = result.profile();
         MutableHttpResponse<Profile> response = result.created()
                 ? HttpResponse.<Profile>status(HttpStatus.CREATED).header(HttpHeaders.LOCATION, "/identify/" + profile.id())
@@ -89,7 +91,9 @@ public class ProfileController {
         ObjectNode identifiers = JsonInput.optionalObject(json, "identifiers", "");
         identityKeys.check(identifiers);
         ObjectNode traits = JsonInput.optionalObject(json, "traits", "");
-        Profile profile = profiles.update(caller.workspaceId(), userId, identifiers, traits, expectedVersion(ifMatch), source);
+        ObjectNode traitsOnce = TraitsOnce.read(json, traits);
+        Profile profile = profiles.update(caller.workspaceId(), userId, identifiers, traits, traitsOnce,
+                expectedVersion(ifMatch), source);
         return withETag(HttpResponse.ok(profile), profile);
     }
 
@@ -104,7 +108,8 @@ public class ProfileController {
         ObjectNode json = JsonInput.parseObject(request, body);
         rejectUnknownFields(json, Set.of("traits"));
         ObjectNode traits = JsonInput.optionalObject(json, "traits", "");
-        Profile profile = profiles.update(caller.workspaceId(), userId, null, traits, expectedVersion(ifMatch), source);
+        Profile profile = profiles.update(caller.workspaceId(), userId, null, traits, null, expectedVersion(ifMatch),
+                source);
         return withETag(HttpResponse.ok(profile), profile);
     }
 
@@ -134,13 +139,19 @@ public class ProfileController {
         }
     }
 
+    /** "a", "a and b", "a, b and c". */
+    private static String list(java.util.List<String> names) {
+        int last = names.size() - 1;
+        return last == 0 ? names.get(0) : String.join(", ", names.subList(0, last)) + " and " + names.get(last);
+    }
+
     private static void rejectUnknownFields(ObjectNode json, Set<String> allowed) {
         Iterator<String> names = json.fieldNames();
         while (names.hasNext()) {
             String name = names.next();
             if (!allowed.contains(name)) {
                 throw ProblemException.badRequest("Unknown member '" + (name.length() > 60 ? name.substring(0, 60) + "…" : name)
-                        + "' in the request body; expected " + String.join(" and ", allowed.stream().sorted().toList()) + ".");
+                        + "' in the request body; expected " + list(allowed.stream().sorted().toList()) + ".");
             }
         }
     }

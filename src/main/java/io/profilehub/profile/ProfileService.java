@@ -34,10 +34,10 @@ public class ProfileService {
     }
 
     /** POST /identify: merge into the one profile the unique identifiers resolve to, or create one. */
-    public Identified identify(String workspaceId, ObjectNode identifiers, ObjectNode traits,
+    public Identified identify(String workspaceId, ObjectNode identifiers, ObjectNode traits, ObjectNode traitsOnce,
                                ChangeLogWriter.Source source) {
         ProfileBatchService.Outcome outcome = writes.one(workspaceId,
-                new BatchPlan.Item(0, null, identifiers, traits, null, null), source);
+                new BatchPlan.Item(0, null, identifiers, traits, traitsOnce, null, null), source);
         if (outcome.failure() != null) {
             throw outcome.failure();
         }
@@ -46,9 +46,9 @@ public class ProfileService {
 
     /** POST /identify/{id} and /track/{id}: merge patches into an existing profile. */
     public Profile update(String workspaceId, String id, ObjectNode identifiersPatch, ObjectNode traitsPatch,
-                          Long expectedVersion, ChangeLogWriter.Source source) {
+                          ObjectNode traitsOnce, Long expectedVersion, ChangeLogWriter.Source source) {
         ProfileBatchService.Outcome outcome = writes.one(workspaceId,
-                new BatchPlan.Item(0, id, identifiersPatch, traitsPatch, expectedVersion, null), source);
+                new BatchPlan.Item(0, id, identifiersPatch, traitsPatch, traitsOnce, expectedVersion, null), source);
         if (outcome.failure() != null) {
             throw outcome.failure();
         }

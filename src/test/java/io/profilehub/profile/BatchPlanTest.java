@@ -38,11 +38,12 @@ class BatchPlanTest {
     }
 
     private void identify(String identifiers, String traits) {
-        items.add(new BatchPlan.Item(items.size(), null, json(identifiers), traits == null ? null : json(traits), null, null));
+        items.add(new BatchPlan.Item(items.size(), null, json(identifiers), traits == null ? null : json(traits), null, null,
+                null));
     }
 
     private void update(String id, String identifiers, Long expectedVersion) {
-        items.add(new BatchPlan.Item(items.size(), id, identifiers == null ? null : json(identifiers), null,
+        items.add(new BatchPlan.Item(items.size(), id, identifiers == null ? null : json(identifiers), null, null,
                 expectedVersion, null));
     }
 
