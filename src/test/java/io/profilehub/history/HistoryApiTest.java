@@ -136,6 +136,18 @@ class HistoryApiTest extends ServiceTest {
     }
 
     @Test
+    void traitsOnceAppearsLikeAnyChangeAndOnlyWhereItSetSomething() {
+        String id = create("{\"identifiers\":{\"email\":\"once-" + UUID.randomUUID() + "@example.com\"},"
+                + "\"traits\":{\"plan\":\"free\"}}");
+        update(id, "{\"traits\":{\"plan\":\"pro\"},\"traitsOnce\":{\"signupSource\":\"ad-1\"}}");
+        update(id, "{\"traits\":{\"plan\":\"team\"},\"traitsOnce\":{\"signupSource\":\"ad-2\"}}");
+        JsonNode page = history(id, "?field=traits.signupSource");
+        assertEquals(List.of("traits.signupSource@2"), fields(page));
+        assertTrue(page.get("data").get(0).get("old").isNull());
+        assertEquals("ad-1", page.get("data").get(0).get("new").asText());
+    }
+
+    @Test
     void pagesWithAnOpaqueTokenTiedToItsFilters() {
         String id = create("{\"identifiers\":{\"email\":\"p-" + UUID.randomUUID() + "@example.com\"},\"traits\":{\"n\":0}}");
         for (int i = 1; i <= 6; i++) {
