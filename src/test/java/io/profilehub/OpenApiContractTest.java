@@ -694,6 +694,30 @@ class OpenApiContractTest extends ServiceTest {
     }
 
     @Test
+    @Order(18)
+    void historyAndExport() {
+        String id = create("{\"identifiers\":{\"k\":\"history-" + run + "\",\"name\":{\"last\":\"Doe\"}},"
+                + "\"traits\":{\"plan\":\"free\"}}");
+        expect(200, send("POST", "/identify/" + id, "{\"traits\":{\"plan\":\"pro\",\"seats\":[1,2]}}",
+                Map.of("Content-Type", JSON, "X-ProfileHub-Source", "crm-import")));
+        String history = "/identify/" + id + "/history";
+        Api.Response first = expect(200, call("GET", history + "?limit=1", null));
+        assertTrue(first.json().has("nextPageToken"), first.body());
+        expect(200, call("GET", history + "?limit=1&pageToken=" + first.json().path("nextPageToken").asText(), null));
+        expect(200, call("GET", history + "?field=traits.plan&since=2020-01-01T00:00:00Z&until=2100-01-01T00:00:00Z", null));
+        expect(400, call("GET", history + "?since=yesterday", null));
+        expect(400, call("GET", "/identify/nope/history", null));
+        expect(404, call("GET", "/identify/" + NO_USER + "/history", null));
+        refusals("GET", history, null, writerKey);
+
+        String export = "/identify/" + id + "/export";
+        expect(200, call("GET", export, null));
+        expect(400, call("GET", "/identify/nope/export", null));
+        expect(404, call("GET", "/identify/" + NO_USER + "/export", null));
+        refusals("GET", export, null, readerKey);
+    }
+
+    @Test
     @Order(100)
     void everyDocumentedAnswerWasExercised() {
         Set<String> missing = new TreeSet<>(contract.documented());

@@ -54,13 +54,13 @@ public class ApiKeyController {
         JsonNode scopesNode = json.get("scopes");
         if (scopesNode == null || !scopesNode.isArray() || scopesNode.isEmpty()) {
             throw ProblemException.badRequest("'scopes' must be a non-empty array of: profiles:read, "
-                    + "profiles:write, profiles:delete, admin.");
+                    + "profiles:write, profiles:delete, profiles:export, admin.");
         }
         Set<String> scopes = new LinkedHashSet<>();
         for (JsonNode scope : scopesNode) {
             if (!scope.isTextual() || Scope.of(scope.textValue()).isEmpty()) {
                 throw ProblemException.badRequest("Unknown scope " + scope + "; use profiles:read, profiles:write, "
-                        + "profiles:delete or admin.");
+                        + "profiles:delete, profiles:export or admin.");
             }
             scopes.add(scope.textValue());
         }

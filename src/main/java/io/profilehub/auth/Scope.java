@@ -7,6 +7,8 @@ public enum Scope {
     PROFILES_READ("profiles:read"),
     PROFILES_WRITE("profiles:write"),
     PROFILES_DELETE("profiles:delete"),
+    /** GET /identify/{id}/export: everything held about one person (GDPR articles 15 and 20). */
+    PROFILES_EXPORT("profiles:export"),
     ADMIN("admin");
 
     private final String value;

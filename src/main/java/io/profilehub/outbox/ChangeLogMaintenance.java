@@ -20,7 +20,8 @@ import java.util.List;
 
 /**
  * Keeps the change log's daily partitions: creates the coming days' ahead of the writers, and drops a day once it is
- * older than the retention and every destination has passed it (no parked profile still needs it either). Dropping
+ * older than both retentions (the outbox's, and field history's, which reads the log) and every destination has
+ * passed it (no parked profile still needs it either). Dropping
  * whole partitions instead of deleting delivered rows keeps dead tuples off the delivery path.
  */
 @Singleton
@@ -54,10 +55,13 @@ public class ChangeLogMaintenance {
 
     private final TransactionOperations<Connection> tx;
     private final OutboxSettings settings;
+    private final HistorySettings history;
 
-    public ChangeLogMaintenance(TransactionOperations<Connection> tx, OutboxSettings settings) {
+    public ChangeLogMaintenance(TransactionOperations<Connection> tx, OutboxSettings settings,
+                                HistorySettings history) {
         this.tx = tx;
         this.settings = settings;
+        this.history = history;
     }
 
     @EventListener
@@ -81,10 +85,11 @@ public class ChangeLogMaintenance {
         }
     }
 
-    /** Drops the days every destination is past, older than the retention; answers how many it dropped. */
+    /** Drops the days every destination is past, older than both retentions; answers how many it dropped. */
     @Scheduled(fixedDelay = "1h", initialDelay = "5m")
     public int dropDelivered() {
-        LocalDate oldestKept = LocalDate.now(ZoneOffset.UTC).minusDays(Math.max(0, settings.retention().toDays()));
+        long keptDays = Math.max(settings.retention().toDays(), history.retention().toDays());
+        LocalDate oldestKept = LocalDate.now(ZoneOffset.UTC).minusDays(Math.max(0, keptDays));
         List<String> dropped = new ArrayList<>();
         for (String partition : tx.executeRead(status -> partitions(status.getConnection()))) {
             LocalDate day = LocalDate.parse(partition.substring("change_log_".length()), DAY);

@@ -76,13 +76,18 @@ public class ChangeLogWriter {
             """;
 
     /*
-     * An erased person's changes keep nothing of them. Destinations that have not yet read an upsert find it
-     * scrubbed and skip it; the erasure itself follows it in the lane.
+     * An erased person's changes keep nothing of them: upserts' documents (the history of every field) and every
+     * row's free source label. Destinations that have not yet read an upsert find it scrubbed and skip it; the
+     * erasure itself follows it in the lane. Erasures already in the log keep their ids, version and sealed locator
+     * (needed to send them; DeliveryRepository drops it once sent). The key id and name stay: they name the caller.
      */
     private static final String SCRUB = """
             with changes as (
-                update change_log set change = '{"scrubbed": true}'::jsonb
-                 where workspace_id = ? and profile_id = ? and kind = 'upsert' and not change ?? 'scrubbed'
+                update change_log
+                   set change = case when kind = 'upsert' then '{"scrubbed": true}'::jsonb else change end,
+                       source_label = null
+                 where workspace_id = ? and profile_id = ?
+                   and ((kind = 'upsert' and not change ?? 'scrubbed') or source_label is not null)
             ), letters as (
                 update dead_letters set event = '{"scrubbed": true}'::jsonb, last_error = null
                  where workspace_id = ? and profile_id = ? and kind = 'upsert'

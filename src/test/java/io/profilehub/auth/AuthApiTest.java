@@ -38,7 +38,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @MicronautTest(transactional = false)
 class AuthApiTest extends ServiceTest {
-    private static final List<String> SCOPES = List.of("profiles:read", "profiles:write", "profiles:delete", "admin");
+    private static final List<String> SCOPES = List.of("profiles:read", "profiles:write", "profiles:delete",
+            "profiles:export", "admin");
 
     private final String otherWorkspace = "ws_other_" + UUID.randomUUID().toString().substring(0, 8);
     private final String otherKey = "phk_other_" + UUID.randomUUID().toString().replace("-", "");
@@ -124,6 +125,10 @@ class AuthApiTest extends ServiceTest {
                 () -> new Call("DELETE", "/suppressions/" + suppression(), null), 204));
         all.add(new Endpoint("profile sync state", "profiles:read",
                 () -> new Call("GET", "/identify/" + profile() + "/sync", null), 200));
+        all.add(new Endpoint("field history", "profiles:read",
+                () -> new Call("GET", "/identify/" + profile() + "/history", null), 200));
+        all.add(new Endpoint("subject-access export", "profiles:export",
+                () -> new Call("GET", "/identify/" + profile() + "/export", null), 200));
         all.add(new Endpoint("destinations", "admin", () -> new Call("GET", "/sync/destinations", null), 200));
         all.add(new Endpoint("pause", "admin", () -> new Call("POST", "/sync/destinations/solo/pause", null), 200));
         all.add(new Endpoint("resume", "admin", () -> new Call("POST", "/sync/destinations/solo/resume", null), 200));

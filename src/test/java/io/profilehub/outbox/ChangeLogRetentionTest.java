@@ -21,8 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Retention drops a day of the change log once it is older than the retention and every destination has passed
- * it, and never while one has not: delivered rows go with their partition, without a DELETE.
+ * Retention drops a day of the change log once it is older than both retentions (the outbox's and field history's)
+ * and every destination has passed it, and never while one has not: delivered rows go with their partition, without a DELETE.
  */
 class ChangeLogRetentionTest {
 
@@ -38,13 +38,19 @@ class ChangeLogRetentionTest {
         p.put("micronaut.server.port", "-1");
         p.put("profilehub.management.port", "-1");
         p.put("profilehub.outbox.retention", "7d");
+        p.put("profilehub.history.retention", "14d");
         LocalDate old = LocalDate.now(ZoneOffset.UTC).minusDays(20);
         String partition = "change_log_" + old.format(DateTimeFormatter.ofPattern("yyyyMMdd"));
+        // past the outbox's retention, delivered everywhere, but field history still reads it
+        LocalDate recent = LocalDate.now(ZoneOffset.UTC).minusDays(10);
+        String historyDay = "change_log_" + recent.format(DateTimeFormatter.ofPattern("yyyyMMdd"));
         try (EmbeddedServer server = ApplicationContext.run(EmbeddedServer.class, p);
              Connection c = DriverManager.getConnection(url, TestDatabase.username(), TestDatabase.password())) {
             c.setSchema("profilehub");
             ChangeLogMaintenance maintenance = server.getApplicationContext().getBean(ChangeLogMaintenance.class);
             try (Statement s = c.createStatement()) {
+                s.execute("create table " + historyDay + " partition of change_log for values from ('" + recent
+                        + "T00:00:00Z') to ('" + recent.plusDays(1) + "T00:00:00Z')");
                 s.execute("create table " + partition + " partition of change_log for values from ('" + old
                         + "T00:00:00Z') to ('" + old.plusDays(1) + "T00:00:00Z')");
                 s.execute("update change_lanes set last_seq = 2 where lane = 5");
@@ -70,6 +76,7 @@ class ChangeLogRetentionTest {
             }
             assertEquals(1, maintenance.dropDelivered());
             assertFalse(exists(c, partition));
+            assertTrue(exists(c, historyDay), "within profilehub.history.retention: kept for field history");
             assertTrue(exists(c, "change_log_" + LocalDate.now(ZoneOffset.UTC)
                     .format(DateTimeFormatter.ofPattern("yyyyMMdd"))), "today's partition is kept");
         }

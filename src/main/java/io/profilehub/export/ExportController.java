@@ -1,0 +1,28 @@
+package io.profilehub.export;
+
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Get;
+import io.micronaut.http.annotation.PathVariable;
+import io.profilehub.auth.Caller;
+import io.profilehub.auth.RequiresScope;
+import io.profilehub.auth.Scope;
+import io.profilehub.http.ProblemException;
+import io.profilehub.ids.ProfileIds;
+
+/** GET /identify/{id}/export: a person's data for a GDPR article 15 (access) or 20 (portability) request. */
+@Controller
+public class ExportController {
+    private final ExportService exports;
+
+    public ExportController(ExportService exports) {
+        this.exports = exports;
+    }
+
+    @Get("/identify/{userId}/export")
+    @RequiresScope(Scope.PROFILES_EXPORT)
+    public SubjectAccessExport export(Caller caller, @PathVariable String userId) {
+        ProfileIds.require(userId);
+        return exports.export(caller.workspaceId(), userId).orElseThrow(() -> ProblemException.notFound(
+                "No user with id " + userId + " exists in this workspace."));
+    }
+}
