@@ -3,7 +3,6 @@ package io.profilehub.outbox;
 import io.profilehub.destination.Delivery;
 import io.profilehub.destination.Outcome;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -187,22 +186,24 @@ final class RoundSettlement {
         return parks.stream().map(DeliveryRepository.Park::availableAt).min(Comparator.naturalOrder());
     }
 
-    void count(DeliveryMetrics metrics, String destination) {
-        int deliveredEvents = delivered.stream().mapToInt(p -> p.events().size()).sum();
-        if (deliveredEvents > 0) {
-            metrics.outcome(destination, "delivered", deliveredEvents);
-            Instant now = Instant.now();
-            delivered.forEach(p -> metrics.latency(destination, Duration.between(p.head().createdAt(), now)));
-        }
-        if (deadEvents > 0) {
-            metrics.outcome(destination, "dead", deadEvents);
-        }
-        if (retriedEvents > 0) {
-            metrics.outcome(destination, "retry", retriedEvents);
-        }
-        if (unsentEvents > 0) {
-            metrics.outcome(destination, "paused", unsentEvents);
-        }
+    /** The profiles delivered this round, with the changes each delivery settled. */
+    List<DeliveryPlan.Planned> delivered() {
+        return delivered;
+    }
+
+    /** Changes dead-lettered this round. */
+    int deadEvents() {
+        return deadEvents;
+    }
+
+    /** Changes whose profile was parked for another attempt. */
+    int retriedEvents() {
+        return retriedEvents;
+    }
+
+    /** Changes the round did not send (paused, breaker, lease, shutdown): read again as they are. */
+    int unsentEvents() {
+        return unsentEvents;
     }
 
     /** Where the round's lanes end: where it read to, or where they were for a lane holding unsent changes. */

@@ -5,6 +5,7 @@ import io.profilehub.destination.Outcome;
 import jakarta.inject.Singleton;
 
 import java.sql.Connection;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.Map;
@@ -37,7 +38,7 @@ class RoundSettler {
     RoundSettlement settle(String destination, String owner, RoundInput input, DeliveryPlan plan,
                            Map<String, Outcome> outcomes) {
         RoundSettlement settlement = RoundSettlement.of(input, plan, outcomes, retry, Instant.now());
-        settlement.count(metrics, destination);
+        count(destination, settlement);
         var tallies = DeliveryMinutes.tally(settlement.results(), input.byId(), Instant.now());
         Map<String, String> lastErrors = settlement.lastErrors();
         tx.executeWrite(status -> {
@@ -55,5 +56,24 @@ class RoundSettler {
             return null;
         });
         return settlement;
+    }
+
+    private void count(String destination, RoundSettlement settlement) {
+        int deliveredEvents = settlement.delivered().stream().mapToInt(p -> p.events().size()).sum();
+        if (deliveredEvents > 0) {
+            metrics.outcome(destination, "delivered", deliveredEvents);
+            Instant now = Instant.now();
+            settlement.delivered().forEach(p -> metrics.latency(destination,
+                    Duration.between(p.head().createdAt(), now)));
+        }
+        if (settlement.deadEvents() > 0) {
+            metrics.outcome(destination, "dead", settlement.deadEvents());
+        }
+        if (settlement.retriedEvents() > 0) {
+            metrics.outcome(destination, "retry", settlement.retriedEvents());
+        }
+        if (settlement.unsentEvents() > 0) {
+            metrics.outcome(destination, "paused", settlement.unsentEvents());
+        }
     }
 }

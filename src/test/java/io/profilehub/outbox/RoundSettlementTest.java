@@ -160,6 +160,8 @@ class RoundSettlementTest {
         assertEquals(EventResult.PENDING, pending.status());
         assertFalse(pending.attempted());
         assertEquals(List.of(), s.failures());
+        assertEquals(1, s.unsentEvents());
+        assertEquals(2, s.delivered().size());
     }
 
     @Test
@@ -237,6 +239,10 @@ class RoundSettlementTest {
         assertEquals(List.of("p3"), s.parks(ALL_HELD).stream().map(DeliveryRepository.Park::profileId).toList());
         assertEquals(Map.of(WS, "not sent: the vendor could never accept the event; dead-lettered"), s.lastErrors(),
                 "the workspace sees the last failure of the round");
+        assertEquals(List.of(ok.id()), s.delivered().stream().map(p -> p.head().id()).toList());
+        assertEquals(2, s.deadEvents());
+        assertEquals(1, s.retriedEvents());
+        assertEquals(0, s.unsentEvents());
     }
 
     @Test
