@@ -24,8 +24,9 @@ import java.util.Set;
  * sent is read again later as it was, so it costs no rows, however long the vendor stays down. The profiles it did
  * send are parked just after what they sent, so a lane read again never sends them twice.
  *
- * <p>Pure: it decides, {@link RoundWriter} writes. What it writes for a lane applies only while the round still holds
- * that lane ({@code held}): a lane whose lease expired and moved to another worker is that worker's to settle.
+ * <p>Pure: it decides, {@link RoundSettler} counts and writes. What it decides for a lane is written only while the
+ * round still holds that lane ({@code held}): a lane whose lease expired and moved to another worker is that worker's
+ * to settle.
  */
 final class RoundSettlement {
     /* How connectors mark what they refused to send (README: a detail starting "not sent:"). */
