@@ -8,6 +8,7 @@ import io.micronaut.context.event.StartupEvent;
 import io.micronaut.data.connection.jdbc.advice.DelegatingDataSource;
 import io.micronaut.runtime.event.annotation.EventListener;
 import io.micronaut.scheduling.annotation.Scheduled;
+import io.micronaut.transaction.TransactionOperations;
 import io.profilehub.destination.ConnectorRegistry;
 import io.profilehub.destination.DestinationSettings;
 import io.profilehub.destination.Destinations;
@@ -17,6 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import javax.sql.DataSource;
+import java.sql.Connection;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -31,7 +33,11 @@ public class OutboxEngine {
 
     private final Destinations destinations;
     private final ConnectorRegistry connectors;
-    private final OutboxCollaborators deps;
+    private final DispatcherFactory dispatcherFactory;
+    private final OutboxSettings settings;
+    private final TransactionOperations<Connection> tx;
+    private final DeliveryRepository deliveries;
+    private final DeliveryMetrics metrics;
     private final DataSource dataSource;
     private final Map<String, DestinationDispatcher> dispatchers = new LinkedHashMap<>();
     private final String instanceId = RandomTokens.of("inst_", 8);
@@ -40,12 +46,17 @@ public class OutboxEngine {
 
     private final OutboxSignal signal;
 
-    public OutboxEngine(Destinations destinations, ConnectorRegistry connectors, OutboxCollaborators deps,
-                        DataSource dataSource, OutboxSignal signal) {
+    OutboxEngine(Destinations destinations, ConnectorRegistry connectors, DispatcherFactory dispatcherFactory,
+                 OutboxSettings settings, TransactionOperations<Connection> tx, DeliveryRepository deliveries,
+                 DeliveryMetrics metrics, DataSource dataSource, OutboxSignal signal) {
         this.signal = signal;
         this.destinations = destinations;
         this.connectors = connectors;
-        this.deps = deps;
+        this.dispatcherFactory = dispatcherFactory;
+        this.settings = settings;
+        this.tx = tx;
+        this.deliveries = deliveries;
+        this.metrics = metrics;
         this.dataSource = DelegatingDataSource.unwrapDataSource(dataSource);
     }
 
@@ -58,22 +69,22 @@ public class OutboxEngine {
             if (!settings.enabled()) {
                 continue;
             }
-            if (settings.timeout().plusSeconds(1).compareTo(deps.settings().lease()) > 0) {
-                throw new ConfigurationException("profilehub.outbox.lease (" + deps.settings().lease()
+            if (settings.timeout().plusSeconds(1).compareTo(this.settings.lease()) > 0) {
+                throw new ConfigurationException("profilehub.outbox.lease (" + this.settings.lease()
                         + ") must be at least a second longer than profilehub.destinations." + settings.name()
                         + ".timeout (" + settings.timeout() + ")");
             }
-            DestinationDispatcher dispatcher = new DestinationDispatcher(settings,
-                    connectors.get(settings.name()).orElseThrow(), deps, instanceId);
+            DestinationDispatcher dispatcher = dispatcherFactory.create(settings,
+                    connectors.get(settings.name()).orElseThrow(), instanceId);
             dispatchers.put(settings.name(), dispatcher);
         }
         if (dispatchers.isEmpty()) {
             return;
         }
-        deps.tx().executeWrite(status -> {
+        tx.executeWrite(status -> {
             for (DestinationSettings settings : destinations.all()) {
                 if (settings.enabled()) {
-                    deps.deliveries().register(status.getConnection(), settings.name(), settings.workspaces());
+                    deliveries.register(status.getConnection(), settings.name(), settings.workspaces());
                 }
             }
             return null;
@@ -118,8 +129,7 @@ public class OutboxEngine {
         if (dispatchers.isEmpty() || stopped) {
             return;
         }
-        deps.metrics().backlog(dispatchers.keySet(),
-                deps.tx().executeRead(status -> deps.deliveries().backlog(status.getConnection())));
+        metrics.backlog(dispatchers.keySet(), tx.executeRead(status -> deliveries.backlog(status.getConnection())));
     }
 
     @EventListener
@@ -136,7 +146,7 @@ public class OutboxEngine {
         if (listener != null) {
             listener.stop();
         }
-        dispatchers.values().parallelStream().forEach(d -> d.stop(deps.settings().shutdownGrace()));
+        dispatchers.values().parallelStream().forEach(d -> d.stop(settings.shutdownGrace()));
         if (listener != null) {
             listener.awaitStopped(2000);
         }

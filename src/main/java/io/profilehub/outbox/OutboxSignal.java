@@ -14,13 +14,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
  * Announces committed outbox events. Writers call it after their transaction commits: this instance's workers are
- * woken at once, and one NOTIFY per destination, sent from a short transaction of its own and coalesced over a few
- * milliseconds, wakes the other instances.
+ * woken at once, and one NOTIFY per destination, sent from a short transaction of its own on the notifier thread,
+ * wakes the other instances. Commits announced while a NOTIFY round is under way share the next round.
  *
  * <p>Why not NOTIFY inside the writing transaction (a trigger, as before V10): PostgreSQL serialises every
  * transaction that notifies on one cluster-wide lock held until its commit is flushed, so every profile write waited
@@ -29,15 +32,20 @@ import java.util.function.Consumer;
 @Singleton
 public class OutboxSignal {
     private static final Logger LOG = LoggerFactory.getLogger(OutboxSignal.class);
-    /** At most one NOTIFY round per window: under load many commits share one. */
-    private static final long COALESCE_NANOS = 5_000_000;
 
     private final Destinations destinations;
     private final DataSource dataSource;
     private final Set<String> pending = ConcurrentHashMap.newKeySet();
     private volatile Consumer<String> local = destination -> { };
     private volatile Consumer<String> localState = destination -> { };
-    private volatile Thread notifier;
+    /* Its one daemon thread starts with the first announcement: an instance without destinations has none. */
+    private final ExecutorService notifier = Executors.newSingleThreadExecutor(task -> {
+        Thread thread = new Thread(task, "outbox-notifier");
+        thread.setDaemon(true);
+        return thread;
+    });
+    /* A NOTIFY round is queued and has not started: later announcements join it. */
+    private final AtomicBoolean roundQueued = new AtomicBoolean();
     private volatile boolean stopped;
 
     public OutboxSignal(Destinations destinations, DataSource dataSource) {
@@ -75,36 +83,27 @@ public class OutboxSignal {
     public void destinationChanged(String destination) {
         local.accept(destination);
         pending.add(destination);
-        Thread thread = notifier;
-        if (thread == null) {
-            thread = start();
+        if (!stopped && roundQueued.compareAndSet(false, true)) {
+            try {
+                notifier.execute(this::notifyPending);
+            } catch (RejectedExecutionException e) {
+                // stopping: other instances' workers poll
+            }
         }
-        LockSupport.unpark(thread);
     }
 
-    private synchronized Thread start() {
-        if (notifier == null && !stopped) {
-            Thread thread = new Thread(this::run, "outbox-notifier");
-            thread.setDaemon(true);
-            notifier = thread;
-            thread.start();
+    private void notifyPending() {
+        roundQueued.set(false); // before draining: whatever comes after this is in this round or queues the next
+        if (stopped) {
+            return;
         }
-        return notifier;
-    }
-
-    private void run() {
-        while (!stopped) {
-            if (pending.isEmpty()) {
-                LockSupport.parkNanos(1_000_000_000L);
-                continue;
-            }
-            List<String> names = new ArrayList<>();
-            for (String name : pending) {
-                pending.remove(name);
-                names.add(name);
-            }
+        List<String> names = new ArrayList<>();
+        for (String name : pending) {
+            pending.remove(name);
+            names.add(name);
+        }
+        if (!names.isEmpty()) {
             notifyAll(names);
-            LockSupport.parkNanos(COALESCE_NANOS);
         }
     }
 
@@ -166,9 +165,6 @@ public class OutboxSignal {
     @PreDestroy
     void stop() {
         stopped = true;
-        Thread thread = notifier;
-        if (thread != null) {
-            LockSupport.unpark(thread);
-        }
+        notifier.shutdown(); // a round under way finishes; none starts
     }
 }

@@ -3,19 +3,16 @@ package io.profilehub.outbox;
 import io.profilehub.destination.Delivery;
 import io.profilehub.destination.Outcome;
 
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Predicate;
 
 /**
  * What a round writes, decided from what it read and what the vendor answered, without the database. Lanes move to
@@ -26,8 +23,15 @@ import java.util.function.Predicate;
  * or a breaker trial, which sends one request) leaves the lanes holding unsent changes where they were: what was not
  * sent is read again later as it was, so it costs no rows, however long the vendor stays down. The profiles it did
  * send are parked just after what they sent, so a lane read again never sends them twice.
+ *
+ * <p>Pure: it decides, {@link RoundSettler} counts and writes. What it decides for a lane is written only while the
+ * round still holds that lane ({@code held}): a lane whose lease expired and moved to another worker is that worker's
+ * to settle.
  */
 final class RoundSettlement {
+    /* How connectors mark what they refused to send (README: a detail starting "not sent:"). */
+    private static final String NOT_SENT = "not sent:";
+
     private final RoundInput input;
     private final List<DeliveryRepository.Park> parks = new ArrayList<>();
     private final List<String[]> unparks = new ArrayList<>();
@@ -39,6 +43,7 @@ final class RoundSettlement {
     /** Lanes with changes this round did not send: they keep their position. */
     private final Set<Integer> stalled = new HashSet<>();
     private final List<DeliveryPlan.Planned> delivered = new ArrayList<>();
+    private final Map<String, String> lastErrors = new LinkedHashMap<>();
     private int deadEvents;
     private int retriedEvents;
     private int unsentEvents;
@@ -47,9 +52,14 @@ final class RoundSettlement {
         this.input = input;
     }
 
+    /**
+     * @param outcomes the vendor's answer per profile ({@link RoundInput#key}) sent this round; a profile without
+     *                 one was not sent (the round stopped early)
+     */
     static RoundSettlement of(RoundInput input, DeliveryPlan plan, Map<String, Outcome> outcomes, RetryPolicy retry,
-                              Instant now, Predicate<Outcome> sent) {
+                              Instant now) {
         RoundSettlement s = new RoundSettlement(input);
+        s.lastErrors(plan, outcomes, retry);
         Map<String, DeliveryPlan.Planned> plannedByKey = new HashMap<>();
         plan.deliveries().forEach(p -> plannedByKey.put(RoundInput.key(p.head()), p));
         Map<String, List<ClaimedEvent>> deferredByKey = new HashMap<>();
@@ -77,7 +87,7 @@ final class RoundSettlement {
                 s.unsent(planned);
                 continue;
             }
-            boolean attempted = sent.test(outcome);
+            boolean attempted = sent(outcome);
             int prior = queue.priorAttempts();
             switch (outcome.kind()) {
                 case DELIVERED -> {
@@ -177,40 +187,109 @@ final class RoundSettlement {
         return parks.stream().map(DeliveryRepository.Park::availableAt).min(Comparator.naturalOrder());
     }
 
-    void count(DeliveryMetrics metrics, String destination) {
-        int deliveredEvents = delivered.stream().mapToInt(p -> p.events().size()).sum();
-        if (deliveredEvents > 0) {
-            metrics.outcome(destination, "delivered", deliveredEvents);
-            Instant now = Instant.now();
-            delivered.forEach(p -> metrics.latency(destination, Duration.between(p.head().createdAt(), now)));
-        }
-        if (deadEvents > 0) {
-            metrics.outcome(destination, "dead", deadEvents);
-        }
-        if (retriedEvents > 0) {
-            metrics.outcome(destination, "retry", retriedEvents);
-        }
-        if (unsentEvents > 0) {
-            metrics.outcome(destination, "paused", unsentEvents);
-        }
+    /** The profiles delivered this round, with the changes each delivery settled. */
+    List<DeliveryPlan.Planned> delivered() {
+        return delivered;
     }
 
-    /**
-     * One transaction: the lanes still held move on, and only then what the round decided for their profiles is
-     * written; a lane whose lease expired and moved to another worker is that worker's to settle. Failed attempts
-     * are recorded whatever happened to the lease: the vendor saw them.
-     */
-    void write(Connection c, DeliveryRepository repository, String destination, String owner) throws SQLException {
+    /** Changes dead-lettered this round. */
+    int deadEvents() {
+        return deadEvents;
+    }
+
+    /** Changes whose profile was parked for another attempt. */
+    int retriedEvents() {
+        return retriedEvents;
+    }
+
+    /** Changes the round did not send (paused, breaker, lease, shutdown): read again as they are. */
+    int unsentEvents() {
+        return unsentEvents;
+    }
+
+    /** Where the round's lanes end: where it read to, or where they were for a lane holding unsent changes. */
+    Map<Integer, Long> positions() {
         Map<Integer, Long> positions = new HashMap<>(input.upto());
         input.leases().stream().filter(l -> stalled.contains(l.lane()))
                 .forEach(l -> positions.put(l.lane(), l.position()));
-        Set<Integer> held = new HashSet<>(repository.advance(c, destination, owner, positions));
-        repository.fail(c, destination, failures);
-        repository.park(c, destination, parks.stream().filter(p -> held.contains(p.lane())).toList());
-        repository.unpark(c, destination, unparks.stream()
-                .filter(u -> held.contains(laneOf.get(RoundInput.key(u[0], u[1])))).toList());
-        repository.dead(c, destination, dead.stream()
-                .filter(d -> held.contains(laneOf.get(RoundInput.key(d.workspaceId(), d.profileId())))).toList());
-        repository.erasureProgress(c, destination, erasures.stream().filter(e -> held.contains(e.lane())).toList());
+        return positions;
+    }
+
+    /** Failed attempts, recorded whatever happened to the lease: the vendor saw them. */
+    List<DeliveryRepository.Failure> failures() {
+        return failures;
+    }
+
+    List<DeliveryRepository.Park> parks(Set<Integer> held) {
+        return parks.stream().filter(p -> held.contains(p.lane())).toList();
+    }
+
+    List<String[]> unparks(Set<Integer> held) {
+        return unparks.stream().filter(u -> held.contains(laneOf.get(RoundInput.key(u[0], u[1])))).toList();
+    }
+
+    List<DeliveryRepository.Dead> deadLetters(Set<Integer> held) {
+        return dead.stream().filter(d -> held.contains(laneOf.get(RoundInput.key(d.workspaceId(), d.profileId()))))
+                .toList();
+    }
+
+    List<DeliveryRepository.ErasureOutcome> erasures(Set<Integer> held) {
+        return erasures.stream().filter(e -> held.contains(e.lane())).toList();
+    }
+
+    /** Each workspace's last failure this round, as a category (in the order sent; the last one counts). */
+    Map<String, String> lastErrors() {
+        return lastErrors;
+    }
+
+    private void lastErrors(DeliveryPlan plan, Map<String, Outcome> outcomes, RetryPolicy retry) {
+        for (DeliveryPlan.Planned planned : plan.deliveries()) {
+            Outcome outcome = outcomes.get(RoundInput.key(planned.head()));
+            if (outcome != null && outcome.kind() != Outcome.Kind.DELIVERED) {
+                lastErrors.put(planned.head().workspaceId(), category(outcome, settledAs(planned, outcome, retry)));
+            }
+        }
+    }
+
+    /** What a settled outcome becomes, for the workspace's last-error line. */
+    private static String settledAs(DeliveryPlan.Planned planned, Outcome outcome, RetryPolicy retry) {
+        return switch (outcome.kind()) {
+            case DELIVERED -> EventResult.DELIVERED;
+            case DEAD -> EventResult.DEAD;
+            case PAUSE -> EventResult.PENDING;
+            case RETRY -> retry.exhausted(planned.head().attempts() + 1) ? EventResult.DEAD : EventResult.PENDING;
+        };
+    }
+
+    /**
+     * What a workspace is shown of its last failure at this destination: the kind of failure, never the vendor's
+     * words, which may echo a profile (they stay in the dead letter and the profile's sync state).
+     */
+    static String category(Outcome outcome, String settledAs) {
+        String next = switch (settledAs) {
+            case EventResult.DEAD -> "dead-lettered";
+            case EventResult.PENDING -> outcome.kind() == Outcome.Kind.PAUSE ? "destination paused" : "retrying";
+            default -> settledAs;
+        };
+        if (outcome.detail() != null && outcome.detail().startsWith(NOT_SENT)) {
+            return "not sent: the vendor could never accept the event; " + next;
+        }
+        if (outcome.status() == 0) {
+            // Without an answer the detail is our own sentence (timeout, refused connection, error class).
+            return (outcome.detail() == null ? "no answer" : outcome.detail()) + "; " + next;
+        }
+        return "HTTP " + outcome.status() + " from the vendor; " + next;
+    }
+
+    /**
+     * Whether this outcome came from a request, which counts as an attempt: the one that delivered an event or
+     * dead-lettered it counts like the failed ones before it. A connector that settled an event without sending it
+     * (nothing changed for this vendor, nothing to erase, "not sent:") made none.
+     */
+    static boolean sent(Outcome outcome) {
+        if (outcome.detail() != null && outcome.detail().startsWith(NOT_SENT)) {
+            return false;
+        }
+        return outcome.status() != 0 || outcome.kind() == Outcome.Kind.RETRY;
     }
 }
