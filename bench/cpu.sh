@@ -59,7 +59,7 @@ cpu_ticks() { awk '{ sub(/^.*\) /, ""); split($0, f, " "); print f[12] + f[13] }
 thread_ticks() {
   for t in /proc/"$1"/task/*; do
     awk '{ match($0, /\(.*\)/); n = substr($0, RSTART + 1, RLENGTH - 2); gsub(/[0-9]+/, "N", n); gsub(/ /, "_", n)
-           sub(/^.*\) /, ""); split($0, f, " "); print n, f[12], f[13] }' "$t/stat" 2>/dev/null
+           sub(/^.*\) /, ""); split($0, f, " "); print n, f[12], f[13] }' "$t/stat" 2>/dev/null || true
   done | awk '{ u[$1] += $2; s[$1] += $3 } END { for (n in u) print n, u[n], s[n] }'
 }
 

@@ -11,7 +11,8 @@
 #   jdk17-cds    AppCDS: -XX:SharedArchiveFile (written with -XX:ArchiveClassesAtExit)
 #   jdk25        the Temurin 25 JDK, nothing else
 #   jdk25-aot    the Temurin 25 JDK's AOT cache: -XX:AOTCache (written with -XX:AOTCacheOutput)
-# EXTRA_OPTS is added to every variant (e.g. to try a setting).
+# EXTRA_OPTS is added to every variant; OPTS_<variant> (dashes as underscores) to one, and a variant name may carry
+# a suffix to try options against the same archive: VARIANTS="jdk17-cds jdk17-cds-x" OPTS_jdk17_cds_x="-Xint".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,10 +43,11 @@ createdb "$DB"
 
 java_of() { case $1 in jdk25*) echo "$JAVA25" ;; *) echo "$JAVA17" ;; esac; }
 opts_of() {
+  local extra="OPTS_${1//-/_}"
   case $1 in
-    jdk17-cds) echo "-XX:SharedArchiveFile=$OUT/profilehub.jsa" ;;
-    jdk25-aot) echo "-XX:AOTCache=$OUT/profilehub.aot" ;;
-    *) echo "" ;;
+    jdk17-cds*) echo "-XX:SharedArchiveFile=$OUT/profilehub.jsa ${!extra:-}" ;;
+    jdk25-aot*) echo "-XX:AOTCache=$OUT/profilehub.aot ${!extra:-}" ;;
+    *) echo "${!extra:-}" ;;
   esac
 }
 
@@ -70,8 +72,8 @@ stop() { kill "$PID"; wait "$PID" 2>/dev/null || true; PID=; }
 
 log "load average $(cut -d' ' -f1-3 /proc/loadavg); migrating $DB"
 start "$JAVA17"; stop
-case " $VARIANTS " in *" jdk17-cds "*) start "$JAVA17" -XX:ArchiveClassesAtExit="$OUT/profilehub.jsa"; stop ;; esac
-case " $VARIANTS " in *" jdk25-aot "*) start "$JAVA25" -XX:AOTCacheOutput="$OUT/profilehub.aot"; stop ;; esac
+case " $VARIANTS " in *" jdk17-cds"*) start "$JAVA17" -XX:ArchiveClassesAtExit="$OUT/profilehub.jsa"; stop ;; esac
+case " $VARIANTS " in *" jdk25-aot"*) start "$JAVA25" -XX:AOTCacheOutput="$OUT/profilehub.aot"; stop ;; esac
 
 for round in $(seq 1 "$RUNS"); do
   for v in $VARIANTS; do
