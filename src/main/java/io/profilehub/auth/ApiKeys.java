@@ -134,10 +134,21 @@ public class ApiKeys {
         cache.clear();
     }
 
+    /* Looking the algorithm up among the security providers cost more than hashing a key (JFR); clones are cheap. */
+    private static final MessageDigest SHA_256;
+
+    static {
+        try {
+            SHA_256 = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     static byte[] hash(String secret) {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
+            return ((MessageDigest) SHA_256.clone()).digest(secret.getBytes(StandardCharsets.UTF_8));
+        } catch (CloneNotSupportedException e) {
             throw new IllegalStateException(e);
         }
     }
