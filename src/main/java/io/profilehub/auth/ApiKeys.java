@@ -50,13 +50,24 @@ public class ApiKeys {
     }
 
     public Optional<Caller> authenticate(String secret) {
+        Optional<Caller> cached = cached(secret);
+        return cached != null ? cached : lookUp(secret);
+    }
+
+    /**
+     * The cached answer for this secret, or null when there is none (or it expired): then {@link #lookUp} reads the
+     * database. Apart so that the auth filter answers cached keys on the event loop, without a thread hop.
+     */
+    Optional<Caller> cached(String secret) {
+        Cached cached = cache.get(ByteBuffer.wrap(hash(secret)));
+        return cached != null && System.nanoTime() - cached.until() < 0 ? cached.caller() : null;
+    }
+
+    /** Reads the key from the database (blocking) and caches the answer. */
+    Optional<Caller> lookUp(String secret) {
         byte[] hash = hash(secret);
         ByteBuffer cacheKey = ByteBuffer.wrap(hash);
         long now = System.nanoTime();
-        Cached cached = cache.get(cacheKey);
-        if (cached != null && now - cached.until() < 0) {
-            return cached.caller();
-        }
         long seen = generation.get();
         Optional<Caller> caller = tx.executeRead(status -> repository.findByKeyHashAndRevokedAtIsNull(hash))
                 .filter(key -> MessageDigest.isEqual(key.keyHash(), hash))
@@ -123,10 +134,21 @@ public class ApiKeys {
         cache.clear();
     }
 
+    /* Looking the algorithm up among the security providers cost more than hashing a key (JFR); clones are cheap. */
+    private static final MessageDigest SHA_256;
+
+    static {
+        try {
+            SHA_256 = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     static byte[] hash(String secret) {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
+            return ((MessageDigest) SHA_256.clone()).digest(secret.getBytes(StandardCharsets.UTF_8));
+        } catch (CloneNotSupportedException e) {
             throw new IllegalStateException(e);
         }
     }
