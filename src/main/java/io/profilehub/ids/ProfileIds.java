@@ -1,6 +1,5 @@
 package io.profilehub.ids;
 
-import io.profilehub.profile.Profile;
 import io.profilehub.http.ProblemException;
 
 import java.util.regex.Pattern;

@@ -2,7 +2,6 @@ package io.profilehub.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
-import io.profilehub.support.Api;
 import io.profilehub.support.ServiceTest;
 import org.junit.jupiter.api.Test;
 
