@@ -1,5 +1,6 @@
 package io.profilehub.erasure;
 
+import io.profilehub.destination.ChangeKind;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -71,7 +72,7 @@ public class ErasureService {
                 List<ChangeLogWriter.Change> events = new ArrayList<>();
                 for (int i = 0; i < erasure.destinations().size(); i++) {
                     events.add(new ChangeLogWriter.Change(workspaceId, userId, target.get().version() + 1,
-                            "delete", erasure.payloads().get(i), erasure.destinations().get(i),
+                            ChangeKind.DELETE, erasure.payloads().get(i), erasure.destinations().get(i),
                             ChangeLogWriter.Cause.ERASURE, ChangeLogWriter.Source.SERVICE));
                 }
                 changeLog.append(c, events);

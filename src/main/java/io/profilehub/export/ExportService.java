@@ -1,5 +1,6 @@
 package io.profilehub.export;
 
+import io.profilehub.destination.Destinations;
 import io.micronaut.transaction.TransactionDefinition;
 import io.micronaut.transaction.TransactionOperations;
 import io.micronaut.transaction.support.DefaultTransactionDefinition;
@@ -37,9 +38,12 @@ public class ExportService {
     private final HistoryService history;
     private final HistorySettings historySettings;
     private final ExportRepository repository;
+    private final Destinations destinationsConfig;
 
     public ExportService(TransactionOperations<Connection> tx, ProfileService profiles, HistoryService history,
-                         HistorySettings historySettings, ExportRepository repository) {
+                         HistorySettings historySettings, ExportRepository repository,
+                         Destinations destinationsConfig) {
+        this.destinationsConfig = destinationsConfig;
         this.tx = tx;
         this.profiles = profiles;
         this.history = history;
@@ -76,9 +80,15 @@ public class ExportService {
 
     private List<SubjectAccessExport.Destination> destinations(Connection c, String workspaceId, String profileId)
             throws java.sql.SQLException {
+        // Cursors exist for every destination ever configured, whichever workspaces it serves: only the ones that
+        // serve this workspace have been sent its people's data (as GET /identify/{id}/sync shows).
+        java.util.Set<String> serving = java.util.Set.copyOf(destinationsConfig.namesFor(workspaceId));
         Map<String, List<SubjectAccessExport.Sent>> sent = new LinkedHashMap<>();
         Map<String, List<SubjectAccessExport.Failure>> failures = new LinkedHashMap<>();
         for (ExportRepository.Sent s : repository.sent(c, workspaceId, profileId)) {
+            if (!serving.contains(s.destination())) {
+                continue;
+            }
             String outcome = s.status().equals("in_flight") ? "pending" : s.status();
             int attempts = s.failedAttempts() + (outcome.equals("delivered") ? 1 : 0);
             sent.computeIfAbsent(s.destination(), k -> new ArrayList<>()).add(new SubjectAccessExport.Sent(
@@ -86,6 +96,9 @@ public class ExportService {
                     Timestamps.iso(s.deadAt())));
         }
         for (ExportRepository.Failure f : repository.failures(c, workspaceId, profileId)) {
+            if (!serving.contains(f.destination())) {
+                continue;
+            }
             failures.computeIfAbsent(f.destination(), k -> new ArrayList<>()).add(new SubjectAccessExport.Failure(
                     f.firstVersion(), f.lastVersion(), f.httpStatus(), Timestamps.iso(f.failedAt())));
         }

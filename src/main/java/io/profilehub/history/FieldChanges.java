@@ -1,5 +1,6 @@
 package io.profilehub.history;
 
+import io.profilehub.destination.ChangeKind;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.profilehub.http.JsonInput;
@@ -52,7 +53,7 @@ final class FieldChanges {
             return null;
         }
         List<Change> changes = new ArrayList<>();
-        if ("delete".equals(kind)) {
+        if (ChangeKind.DELETE.value().equals(kind)) {
             ObjectNode next = emptyState();
             diff("", state, next, changes);
             state = next;

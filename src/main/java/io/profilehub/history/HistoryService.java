@@ -1,5 +1,6 @@
 package io.profilehub.history;
 
+import io.profilehub.destination.ChangeKind;
 import io.micronaut.transaction.TransactionOperations;
 import io.profilehub.http.Timestamps;
 import io.profilehub.outbox.HistorySettings;
@@ -118,7 +119,7 @@ public class HistoryService {
         if (row.cause() != null) {
             return row.cause();
         }
-        if ("delete".equals(row.kind())) {
+        if (ChangeKind.DELETE.value().equals(row.kind())) {
             return "erasure";
         }
         return row.change().path("created").asBoolean(false) ? "create" : "update";

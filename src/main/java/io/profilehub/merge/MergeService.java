@@ -1,5 +1,6 @@
 package io.profilehub.merge;
 
+import io.profilehub.destination.ChangeKind;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micronaut.http.HttpStatus;
@@ -174,7 +175,7 @@ public class MergeService {
                     && vendorUser.equals(removals.locator(name, survivorId, mergedIdentifiers).get(VENDOR_USER_ID))) {
                 continue;
             }
-            changes.add(new ChangeLogWriter.Change(workspaceId, absorbedId, version, "delete",
+            changes.add(new ChangeLogWriter.Change(workspaceId, absorbedId, version, ChangeKind.DELETE,
                     removals.event(workspaceId, absorbedId, version, locator, extra), name,
                     ChangeLogWriter.Cause.MERGE, source));
         }
@@ -285,13 +286,13 @@ public class MergeService {
         boolean undone = row.status().equals("undone");
         List<MergeRecord.DestinationOutcome> outcomes = new ArrayList<>();
         byDestination.forEach((name, rows) -> {
-            MergeRecord.Delivery survivor = find(rows, row.survivorId(), row.survivorVersion(), "upsert")
+            MergeRecord.Delivery survivor = find(rows, row.survivorId(), row.survivorVersion(), ChangeKind.UPSERT.value())
                     .orElse(new MergeRecord.Delivery(row.survivorId(), row.survivorVersion(), "unknown",
                             "the change log no longer holds this change"));
             MergeRecord.Delivery absorbed;
             Long removal = row.removalVersion();
             Optional<MergeRecord.Delivery> queued = removal == null ? Optional.empty()
-                    : find(rows, row.absorbedId(), removal, "delete");
+                    : find(rows, row.absorbedId(), removal, ChangeKind.DELETE.value());
             if (queued.isPresent()) {
                 absorbed = queued.get();
             } else if (!removals.deletes(name)) {
@@ -305,9 +306,9 @@ public class MergeService {
             List<MergeRecord.Delivery> undo = null;
             if (undone) {
                 undo = new ArrayList<>();
-                find(rows, row.survivorId(), row.survivorVersion() + 1, "upsert").ifPresent(undo::add);
+                find(rows, row.survivorId(), row.survivorVersion() + 1, ChangeKind.UPSERT.value()).ifPresent(undo::add);
                 if (removal != null) {
-                    find(rows, row.absorbedId(), removal + 1, "upsert").ifPresent(undo::add);
+                    find(rows, row.absorbedId(), removal + 1, ChangeKind.UPSERT.value()).ifPresent(undo::add);
                 }
             }
             outcomes.add(new MergeRecord.DestinationOutcome(name, survivor, absorbed, undo));

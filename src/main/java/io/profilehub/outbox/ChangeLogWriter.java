@@ -1,5 +1,6 @@
 package io.profilehub.outbox;
 
+import io.profilehub.destination.ChangeKind;
 import jakarta.inject.Singleton;
 
 import java.sql.Connection;
@@ -33,11 +34,11 @@ public class ChangeLogWriter {
     }
 
     /** One change. {@code destination} null: for every destination that serves the workspace. */
-    public record Change(String workspaceId, String profileId, Long version, String kind, String event,
+    public record Change(String workspaceId, String profileId, Long version, ChangeKind kind, String event,
                          String destination, Cause cause, Source source) {
         public static Change upsert(String workspaceId, String profileId, long version, String event, Cause cause,
                                     Source source) {
-            return new Change(workspaceId, profileId, version, "upsert", event, null, cause, source);
+            return new Change(workspaceId, profileId, version, ChangeKind.UPSERT, event, null, cause, source);
         }
 
         public static Change upsert(String workspaceId, String profileId, long version, String event) {
@@ -105,7 +106,7 @@ public class ChangeLogWriter {
             ps.setArray(1, c.createArrayOf("text", changes.stream().map(Change::workspaceId).toArray()));
             ps.setArray(2, c.createArrayOf("text", changes.stream().map(Change::profileId).toArray()));
             ps.setArray(3, c.createArrayOf("bigint", changes.stream().map(Change::version).toArray()));
-            ps.setArray(4, c.createArrayOf("text", changes.stream().map(Change::kind).toArray()));
+            ps.setArray(4, c.createArrayOf("text", changes.stream().map(ch -> ch.kind().value()).toArray()));
             ps.setArray(5, c.createArrayOf("text", changes.stream().map(Change::event).toArray()));
             ps.setArray(6, c.createArrayOf("text", changes.stream().map(Change::destination).toArray()));
             ps.setArray(7, c.createArrayOf("text", changes.stream().map(ch -> ch.cause().value()).toArray()));

@@ -254,10 +254,10 @@ public class SyncRepository {
                 filter.since(), filter.until())) {
             ChangeLogWriter.Change change = null;
             if (ChangeKind.of(row.kind()) != ChangeKind.UPSERT) {
-                change = new ChangeLogWriter.Change(workspaceId, row.profileId(), row.version(), row.kind(),
+                change = new ChangeLogWriter.Change(workspaceId, row.profileId(), row.version(), ChangeKind.of(row.kind()),
                         row.event(), row.destination(), ChangeLogWriter.Cause.RETRY, ChangeLogWriter.Source.SERVICE);
             } else if (row.profileExists()) {
-                change = new ChangeLogWriter.Change(workspaceId, row.profileId(), row.profileVersion(), row.kind(),
+                change = new ChangeLogWriter.Change(workspaceId, row.profileId(), row.profileVersion(), ChangeKind.UPSERT,
                         row.profileEvent(), row.destination(), ChangeLogWriter.Cause.RETRY,
                         ChangeLogWriter.Source.SERVICE);
             }
@@ -305,7 +305,7 @@ public class SyncRepository {
         String last = null;
         for (BackfillRow row : queries.backfillPage(workspaceId, afterProfileId, pageSize)) {
             last = row.id();
-            changes.add(new ChangeLogWriter.Change(workspaceId, last, row.version(), ChangeKind.UPSERT.value(),
+            changes.add(new ChangeLogWriter.Change(workspaceId, last, row.version(), ChangeKind.UPSERT,
                     row.event(), destination, ChangeLogWriter.Cause.BACKFILL, ChangeLogWriter.Source.SERVICE));
         }
         return new BackfillPage(changes, last);

@@ -1,5 +1,6 @@
 package io.profilehub.auth;
 
+import io.profilehub.support.FailedStart;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
@@ -34,7 +35,7 @@ class StartupKeyPolicyTest {
         config.put("datasources.default.minimum-idle", 0);
         config.put("datasources.default.idle-timeout", 10_000);
         config.put("profilehub.bootstrap.api-key", "dev-key");
-        Exception refused = assertThrows(Exception.class, () -> ApplicationContext.run(EmbeddedServer.class, config).close());
+        Throwable refused = FailedStart.of(config);
         String message = causes(refused);
         assertTrue(message.contains("profilehub.bootstrap.api-key is weak"), message);
         assertTrue(message.contains("micronaut.server.host=127.0.0.1"), message);
@@ -42,15 +43,14 @@ class StartupKeyPolicyTest {
         assertEquals(0, Rows.count("select count(*) from profilehub.api_keys where workspace_id = ?", workspace));
 
         config.put("micronaut.server.host", "0.0.0.0");
-        assertThrows(Exception.class, () -> ApplicationContext.run(EmbeddedServer.class, config).close());
+        FailedStart.of(config);
 
         config.remove("micronaut.server.host");
         config.put("profilehub.bootstrap.api-key", "phk_" + UUID.randomUUID().toString().replace("-", ""));
         config.put("profilehub.bootstrap.keys[0].workspace", workspace);
         config.put("profilehub.bootstrap.keys[0].key", "reader-key");
         config.put("profilehub.bootstrap.keys[0].scopes", "profiles:read");
-        String entry = causes(assertThrows(Exception.class,
-                () -> ApplicationContext.run(EmbeddedServer.class, config).close()));
+        String entry = causes(FailedStart.of(config));
         assertTrue(entry.contains("profilehub.bootstrap.keys[0].key is weak"), entry);
         assertEquals(0, Rows.count("select count(*) from profilehub.api_keys where workspace_id = ?", workspace),
                 "a refused start-up writes no key");

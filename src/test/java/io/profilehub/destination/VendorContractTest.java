@@ -1,5 +1,6 @@
 package io.profilehub.destination;
 
+import io.profilehub.destination.ChangeKind;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
@@ -306,7 +307,7 @@ public abstract class VendorContractTest extends ServiceTest {
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         ids.add(rs.getString(1));
-                        changes.add(new ChangeLogWriter.Change(workspace, rs.getString(1), rs.getLong(2), "upsert",
+                        changes.add(new ChangeLogWriter.Change(workspace, rs.getString(1), rs.getLong(2), ChangeKind.UPSERT,
                                 rs.getString(3), main, ChangeLogWriter.Cause.BACKFILL, ChangeLogWriter.Source.SERVICE));
                     }
                 }

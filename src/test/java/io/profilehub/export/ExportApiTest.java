@@ -52,6 +52,11 @@ class ExportApiTest extends ServiceTest {
         p.put("profilehub.destinations.hook.url", hook.baseUrl() + "/hook");
         p.put("profilehub.destinations.hook.token", "export-secret");
         p.put("profilehub.destinations.hook.workspaces", workspace + "," + otherWorkspace);
+        // serves the other workspace only: its cursors pass this workspace's changes too, which it never sent
+        p.put("profilehub.destinations.elsewhere.type", "webhook");
+        p.put("profilehub.destinations.elsewhere.url", hook.baseUrl() + "/hook");
+        p.put("profilehub.destinations.elsewhere.token", "export-secret");
+        p.put("profilehub.destinations.elsewhere.workspaces", otherWorkspace);
         return p;
     }
 
@@ -111,6 +116,7 @@ class ExportApiTest extends ServiceTest {
         assertEquals("mrg_alice", merges.get(0).get("id").asText());
         assertEquals("survivor", merges.get(0).get("role").asText());
         assertEquals(absorbed, merges.get(0).get("absorbedId").asText());
+        assertEquals(1, doc.get("destinations").size(), "only the destination serving this workspace: " + doc);
         JsonNode hookRow = doc.get("destinations").get(0);
         assertEquals("hook", hookRow.get("name").asText());
         assertEquals("delivered", hookRow.get("changes").get(0).get("status").asText());
