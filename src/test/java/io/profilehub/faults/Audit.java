@@ -282,8 +282,37 @@ final class Audit {
     /** Waits until every event of the workspace is settled; returns how long that took. */
     Duration awaitDrained(Duration timeout) {
         long start = System.nanoTime();
-        Awaits.until(timeout, () -> undelivered() == 0);
+        Awaits.until(timeout, () -> undelivered() == 0, this::waiting);
         return Duration.ofNanos(System.nanoTime() - start);
+    }
+
+    /** What is still waiting, for the message of a drain that did not finish. */
+    String waiting() {
+        try (Connection c = connect(); PreparedStatement ps = prepare(c, """
+                select s.destination || ' ' || s.status || ' ' || count(*) || ' changes in '
+                       || count(distinct s.lane) || ' lanes, '
+                       || count(*) filter (where p.profile_id is not null) || ' of parked profiles (next due '
+                       || coalesce(min(p.available_at)::text, '-') || '); leases: '
+                       || coalesce(string_agg(distinct coalesce(c.lease_owner, '-') || ' until '
+                                   || coalesce(c.lease_until::text, '-'), ', '), '-')
+                  from __STATUS__ s
+                  join profilehub.delivery_cursors c on c.destination = s.destination and c.lane = s.lane
+                  left join profilehub.delivery_parked p
+                    on p.destination = s.destination and p.workspace_id = s.workspace_id
+                   and p.profile_id = s.profile_id
+                 where s.workspace_id = ? and s.status in ('pending', 'in_flight')
+                 group by s.destination, s.status""")) {
+            ps.setString(1, workspace);
+            StringBuilder out = new StringBuilder("still waiting at " + java.time.Instant.now() + ":");
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.append("\n  ").append(rs.getString(1));
+                }
+            }
+            return out.toString();
+        } catch (SQLException e) {
+            return "still waiting (" + e.getMessage() + ")";
+        }
     }
 
     /**

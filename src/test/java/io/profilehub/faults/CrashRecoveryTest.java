@@ -87,7 +87,10 @@ class CrashRecoveryTest {
         long downFor = System.nanoTime() - killedAt;
         Awaits.until(Duration.ofSeconds(90), () -> writers.ackCount() >= ackedAtKill + 120);
         writers.stop(Duration.ofSeconds(60));
-        Duration drained = audit.awaitDrained(Duration.ofSeconds(90));
+        // Bounded by the vendors: with batch-size 5 a round reads one change per lane (ClaimLoop.perLane), so each
+        // request carries one version and the slowest fake (250 ms, 2 workers) drains ~8 changes/s; the backlog grows
+        // with how fast the service takes the writers' requests. A timeout names what is still waiting.
+        Duration drained = audit.awaitDrained(Duration.ofSeconds(180));
 
         assertTrue(writers.anomalies.isEmpty(), "client-side anomalies: " + writers.anomalies);
         Map<String, Integer> last = writers.lastStepById();

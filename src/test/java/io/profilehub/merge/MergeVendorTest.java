@@ -5,6 +5,7 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import io.profilehub.support.Api;
+import io.profilehub.support.TestDatabase;
 import io.profilehub.support.Awaits;
 import io.profilehub.support.ServiceTest;
 import org.junit.jupiter.api.AfterAll;
@@ -39,6 +40,9 @@ class MergeVendorTest extends ServiceTest {
     protected Map<String, String> extraProperties() {
         fake.start();
         Map<String, String> p = new HashMap<>();
+        // A database of its own: in the run's shared one, other classes' destinations named like these keep their
+        // cursors and state, and the merge's per-destination statuses read them.
+        p.put("datasources.default.url", TestDatabase.createExtraDatabase("merge_vendor"));
         destination(p, "vero", "vero", "/vero");
         destination(p, "thrivestack", "thrivestack", "/thrive");
         destination(p, "hook", "webhook", "/hook");

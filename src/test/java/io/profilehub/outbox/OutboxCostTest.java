@@ -3,7 +3,6 @@ package io.profilehub.outbox;
 import io.profilehub.support.Awaits;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
-import io.profilehub.support.Rows;
 import io.profilehub.support.ServiceTest;
 import io.profilehub.support.TestDatabase;
 import org.junit.jupiter.api.AfterAll;
@@ -29,12 +28,17 @@ class OutboxCostTest extends ServiceTest {
     private static final int PROFILES = 300;
     private final WireMockServer vendor = new WireMockServer(options().dynamicPort());
 
+    private final String database = TestDatabase.createExtraDatabase("outbox_cost");
+
     @Override
     protected Map<String, String> extraProperties() {
         vendor.start();
         vendor.stubFor(post(urlEqualTo("/down")).willReturn(aResponse().withStatus(503)));
         vendor.stubFor(post(urlEqualTo("/quiet")).willReturn(aResponse().withStatus(200)));
         Map<String, String> p = new HashMap<>();
+        // A database of its own: the transaction counts below are the whole database's, and the run's shared one
+        // carries other classes' destinations and cursors.
+        p.put("datasources.default.url", database);
         for (String name : new String[]{"down", "quiet"}) {
             p.put("profilehub.destinations." + name + ".type", "webhook");
             p.put("profilehub.destinations." + name + ".url", vendor.baseUrl() + "/" + name);
@@ -65,8 +69,8 @@ class OutboxCostTest extends ServiceTest {
         Awaits.until(Duration.ofSeconds(20), () -> delivered("quiet") == PROFILES);
         Thread.sleep(4000); // the vendor stays down: the breaker opens and tries now and then
 
-        long parked = Rows.count("select count(*) from profilehub.delivery_parked where destination = 'down'");
-        long failures = Rows.count("select count(*) from profilehub.delivery_failures where destination = 'down'");
+        long parked = count("select count(*) from profilehub.delivery_parked where destination = 'down'");
+        long failures = count("select count(*) from profilehub.delivery_failures where destination = 'down'");
         long requests = vendor.getAllServeEvents().stream()
                 .filter(e -> e.getRequest().getUrl().equals("/down")).count();
         System.out.println("vendor down: " + parked + " parked, " + failures + " failures, " + requests + " requests");
@@ -79,7 +83,7 @@ class OutboxCostTest extends ServiceTest {
         vendor.stubFor(post(urlEqualTo("/quiet")).willReturn(aResponse().withStatus(200)));
         Awaits.until(Duration.ofSeconds(30), () -> delivered("down") == PROFILES);
         // Profiles parked just after what a stopped round sent are released by the next round that finds them due.
-        Awaits.until(Duration.ofSeconds(10), () -> Rows.count(
+        Awaits.until(Duration.ofSeconds(10), () -> count(
                 "select count(*) from profilehub.delivery_parked where destination = 'down'") == 0);
     }
 
@@ -102,7 +106,7 @@ class OutboxCostTest extends ServiceTest {
      * Transactions of the whole test database over the period. Backends publish their counts at most every 10 s
      * when idle, so the counts settle first; steady activity lags alike at both readings.
      */
-    private static long transactionsOver(Duration period) throws Exception {
+    private long transactionsOver(Duration period) throws Exception {
         Thread.sleep(11_000);
         long before = committed();
         Thread.sleep(period.toMillis());
@@ -110,14 +114,19 @@ class OutboxCostTest extends ServiceTest {
         return after - before - 1; // the first reading's own transaction
     }
 
-    private static long committed() throws Exception {
-        try (Connection c = TestDatabase.connect();
-             PreparedStatement ps = c.prepareStatement(
-                     "select xact_commit + xact_rollback from pg_stat_database where datname = current_database()")) {
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
+    private long committed() throws Exception {
+        return count("select xact_commit + xact_rollback from pg_stat_database where datname = current_database()");
+    }
+
+    private long count(String sql) {
+        try (Connection c = java.sql.DriverManager.getConnection(database, TestDatabase.username(),
+                TestDatabase.password());
+             PreparedStatement ps = c.prepareStatement(sql);
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -189,7 +189,7 @@ class RepositoriesInTransactionsTest extends ServiceTest {
             List<SyncRepository.Retried> retried = sync.retryDead(c, workspace, null,
                     new SyncRepository.DeadLetterFilter("hook", null, null, null));
             assertEquals(1, retried.size());
-            assertEquals("delete", retried.get(0).change().kind());
+            assertEquals(io.profilehub.destination.ChangeKind.DELETE, retried.get(0).change().kind());
             assertEquals(7L, retried.get(0).change().version());
             assertEquals("pending", value(c, "select status from profilehub.erasure_destinations "
                     + "where workspace_id = ? and user_id = 'usr_gone'", workspace));
