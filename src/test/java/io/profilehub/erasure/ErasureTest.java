@@ -5,16 +5,13 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import io.profilehub.support.Awaits;
+import io.profilehub.support.Rows;
 import io.profilehub.support.Api;
 import io.profilehub.support.ServiceTest;
-import io.profilehub.support.TestDatabase;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -218,32 +215,7 @@ class ErasureTest extends ServiceTest {
     }
 
     /** Every table of the schema whose rows, as text, contain the value (case-insensitively). */
-    static List<String> tablesContaining(String value) throws Exception {
-        List<String> hits = new ArrayList<>();
-        try (Connection c = TestDatabase.connect()) {
-            List<String> tables = new ArrayList<>();
-            // The change log is partitioned: its parent reads every partition (and each partition is a table too).
-            try (ResultSet rs = c.getMetaData().getTables(null, "profilehub", "%",
-                    new String[]{"TABLE", "PARTITIONED TABLE"})) {
-                while (rs.next()) {
-                    tables.add(rs.getString("TABLE_NAME"));
-                }
-            }
-            assertTrue(tables.containsAll(List.of("change_log", "delivery_parked", "delivery_failures", "dead_letters")),
-                    tables.toString());
-            for (String table : tables) {
-                try (PreparedStatement ps = c.prepareStatement("select count(*) from profilehub." + table
-                        + " t where position(lower(?) in lower(t::text)) > 0")) {
-                    ps.setString(1, value);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        rs.next();
-                        if (rs.getLong(1) > 0) {
-                            hits.add(table);
-                        }
-                    }
-                }
-            }
-        }
-        return hits;
+    static List<String> tablesContaining(String value) {
+        return Rows.tablesContaining(value, List.of("change_log", "delivery_parked", "delivery_failures", "dead_letters"));
     }
 }

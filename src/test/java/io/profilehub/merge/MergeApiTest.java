@@ -5,12 +5,8 @@ import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import io.profilehub.support.Api;
 import io.profilehub.support.Rows;
 import io.profilehub.support.ServiceTest;
-import io.profilehub.support.TestDatabase;
 import org.junit.jupiter.api.Test;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -431,34 +427,10 @@ class MergeApiTest extends ServiceTest {
         assertEquals(404, api().get("/merges/" + undone).status());
     }
 
-    /** The tables (every one in the schema, from information_schema) with a row whose text holds the value. */
-    static List<String> tablesContaining(String value) throws Exception {
-        List<String> hits = new ArrayList<>();
-        try (Connection c = TestDatabase.connect()) {
-            List<String> tables = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("select table_name from information_schema.tables "
-                    + "where table_schema = 'profilehub' and table_type = 'BASE TABLE' order by table_name");
-                 ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    tables.add(rs.getString(1));
-                }
-            }
-            assertTrue(tables.containsAll(List.of("profiles", "identity_keys", "merges", "profile_aliases",
-                    "dead_letters", "idempotency_keys", "erasures")), tables.toString());
-            for (String table : tables) {
-                try (PreparedStatement ps = c.prepareStatement("select count(*) from profilehub." + table
-                        + " t where position(lower(?) in lower(t::text)) > 0")) {
-                    ps.setString(1, value);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        rs.next();
-                        if (rs.getLong(1) > 0) {
-                            hits.add(table);
-                        }
-                    }
-                }
-            }
-        }
-        return hits;
+    /** The tables with a row whose text holds the value. */
+    static List<String> tablesContaining(String value) {
+        return Rows.tablesContaining(value, List.of("profiles", "identity_keys", "merges", "profile_aliases",
+                "dead_letters", "idempotency_keys", "erasures"));
     }
 
     private List<String> keys(String id) {

@@ -59,4 +59,38 @@ public final class Rows {
                     (select count(*) || ' changes' from profilehub.change_log where workspace_id = ?))
                 """, workspace, workspace, workspace, workspace).get(0);
     }
+
+    /**
+     * Every table of the schema whose rows, as text, contain the value (case-insensitively): where a person's data
+     * may remain. {@code expected}: tables the caller relies on being scanned, checked to exist.
+     */
+    public static List<String> tablesContaining(String value, List<String> expected) {
+        List<String> hits = new ArrayList<>();
+        try (Connection c = TestDatabase.connect()) {
+            List<String> tables = new ArrayList<>();
+            // The change log is partitioned: its parent reads every partition (and each partition is a table too).
+            try (ResultSet rs = c.getMetaData().getTables(null, "profilehub", "%",
+                    new String[]{"TABLE", "PARTITIONED TABLE"})) {
+                while (rs.next()) {
+                    tables.add(rs.getString("TABLE_NAME"));
+                }
+            }
+            org.junit.jupiter.api.Assertions.assertTrue(tables.containsAll(expected), tables.toString());
+            for (String table : tables) {
+                try (PreparedStatement ps = c.prepareStatement("select count(*) from profilehub." + table
+                        + " t where position(lower(?) in lower(t::text)) > 0")) {
+                    ps.setString(1, value);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        if (rs.getLong(1) > 0) {
+                            hits.add(table);
+                        }
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        return hits;
+    }
 }
