@@ -50,7 +50,7 @@ public class ChangeLogWriter {
      * locked: the lanes' rows in ascending order (LockRows above the Sort); bumped only touches rows locked already.
      * Numbers follow the input order within a lane, which is each profile's version order.
      */
-    private static final String APPEND = """
+    static final String APPEND = """
             with input as materialized (
                 select i.*, change_lane(i.workspace_id, i.profile_id) as lane
                   from unnest(?::text[], ?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[],

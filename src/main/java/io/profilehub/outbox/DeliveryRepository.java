@@ -48,7 +48,7 @@ public class DeliveryRepository {
      * by side without waiting on each other. head is read after the lease, by a statement that sees every change
      * committed before it; all numbers up to it are committed (db/V18), so the round may read (position, head].
      */
-    private static final String LEASE = """
+    static final String LEASE = """
             with candidates as (
                 select c.destination, c.lane
                   from delivery_cursors c
@@ -83,7 +83,7 @@ public class DeliveryRepository {
      * range scan of change_log_lane per lane and partition, whatever the statistics say. The served workspaces are
      * bound once, as s.served (null: every workspace); PostgreSQL pulls the FROM-less subquery up into the query.
      */
-    private static final String READ = "select " + CHANGE_COLUMNS + """
+    static final String READ = "select " + CHANGE_COLUMNS + """
               from unnest(?::int[], ?::bigint[], ?::bigint[]) as x(lane, after_seq, upto)
              cross join (select ?::text as destination, ?::text[] as served) s
              cross join lateral (select * from change_log c
@@ -95,7 +95,7 @@ public class DeliveryRepository {
              order by l.lane, l.seq
             """;
 
-    private static final String PARKED_DUE = """
+    static final String PARKED_DUE = """
             select workspace_id, profile_id, lane, from_seq, attempts, true
               from delivery_parked
              where destination = ? and lane = any(?::int[]) and available_at <= now()
@@ -103,15 +103,20 @@ public class DeliveryRepository {
              limit ?
             """;
 
-    private static final String PARKED_AMONG = """
+    /*
+     * One primary-key lookup per profile the round read (LATERAL, OFFSET 0 against flattening): as a join, a generic
+     * plan made without statistics read every parked row of the destination, which an outage makes many.
+     */
+    static final String PARKED_AMONG = """
             select p.workspace_id, p.profile_id, p.lane, p.from_seq, p.attempts, false
-              from delivery_parked p
-              join unnest(?::text[], ?::text[]) as w(workspace_id, profile_id)
-                on p.workspace_id = w.workspace_id and p.profile_id = w.profile_id
-             where p.destination = ?
+              from unnest(?::text[], ?::text[]) as w(workspace_id, profile_id)
+             cross join lateral (select * from delivery_parked p
+                                  where p.destination = ? and p.workspace_id = w.workspace_id
+                                    and p.profile_id = w.profile_id
+                                 offset 0) p
             """;
 
-    private static final String PARKED_CHANGES = "select " + CHANGE_COLUMNS + """
+    static final String PARKED_CHANGES = "select " + CHANGE_COLUMNS + """
               from unnest(?::text[], ?::text[], ?::bigint[], ?::bigint[]) as p(workspace_id, profile_id, from_seq, upto)
              cross join lateral (select * from change_log c
                                   where c.workspace_id = p.workspace_id and c.profile_id = p.profile_id
@@ -122,7 +127,7 @@ public class DeliveryRepository {
             """;
 
     /* Only lanes this worker still holds move; a lane whose lease ended and moved on is the new holder's. */
-    private static final String ADVANCE = """
+    static final String ADVANCE = """
             update delivery_cursors c
                set position = greatest(c.position, u.position), lease_owner = null, lease_until = null,
                    advanced_at = now()
