@@ -8,10 +8,10 @@
 BEGIN;
 set local plan_cache_mode = force_generic_plan;
 select k.key_name, k.key_value, k.profile_id, null::bigint
-  from identity_keys k
-  join unnest(array['email']::text[], array['pgb' || :n || '@bench.example']::text[]) as wanted(name, value)
-    on k.key_name = wanted.name and k.key_value = wanted.value
- where k.workspace_id = 'default'
+  from unnest(array['email']::text[], array['pgb' || :n || '@bench.example']::text[]) as wanted(name, value)
+ cross join lateral (select * from identity_keys k
+                      where k.workspace_id = 'default' and k.key_name = wanted.name and k.key_value = wanted.value
+                     offset 0) k
 union all
 select null, null, p.id, p.version
   from profiles p
