@@ -13,10 +13,9 @@ with input as (
     select p.id, p.workspace_id, p.identifiers, p.traits, p.version, p.created_at, p.updated_at,
            i.expected, i.identifiers_patch::jsonb as identifiers_patch, i.traits_patch::jsonb as traits_patch,
            i.traits_once::jsonb as traits_once
-      from profiles p join input i on p.id = i.id
-     where p.workspace_id = 'default'
+      from (select * from input order by id) i
+     cross join lateral (select * from profiles p where p.workspace_id = 'default' and p.id = i.id for update) p
      order by p.id
-       for update of p
 ), merged as (
     select c.*, jsonb_merge_patches(c.identifiers, c.identifiers_patch) as new_identifiers,
            case when c.traits_once is null then jsonb_merge_patches(c.traits, c.traits_patch)
