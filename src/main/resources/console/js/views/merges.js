@@ -1,5 +1,5 @@
 import { api, get } from '../api.js';
-import { act, add, button, clear, confirmDialog, facts, h, link, mergeRoute, profileRoute, say, scroller, time }
+import { act, add, button, confirmDialog, facts, h, link, mergeRoute, plain, profileRoute, say, scroller, time }
   from '../dom.js';
 
 /** The merges a profile took part in, newest first, each linking to its record. */
@@ -37,7 +37,7 @@ export async function mergedNotice(asked, survivor) {
 /** One merge: who asked, what each destination got, and undo while the earlier state is kept. */
 export async function mergePage(main, ctx) {
   const [id] = ctx.params;
-  document.title = 'Merge ' + id + ' · ProfileHub console';
+  document.title = 'Merge ' + plain(id) + ' · ProfileHub console';
   const m = await get('/merges/' + encodeURIComponent(id));
   const actions = h('div', { class: 'actions' });
   if (ctx.scopes.write && m.status === 'merged' && m.undoableUntil) {
