@@ -15,13 +15,24 @@ export class ApiError extends Error {
   }
 }
 
+// A segment the URL parser resolves (".." goes up one level, "." stays): "/identify/.." would be sent as "/".
+const DOT_SEGMENT = /^(\.|%2e){1,2}$/i;
+
 export async function api(method, path, body) {
+  if (path.split('?')[0].split('/').some((segment) => DOT_SEGMENT.test(segment))) {
+    throw new ApiError(400, 'Not sent: ' + path.split('?')[0] + ' names a path segment "." or "..", which would '
+      + 'reach another endpoint than the one meant.');
+  }
   const headers = { Accept: 'application/json, application/problem+json' };
   const key = session.key();
   if (key) {
     headers.Authorization = 'Bearer ' + key;
   }
-  const init = { method, headers, cache: 'no-store', credentials: 'omit', redirect: 'error' };
+  // A 308 names the profile an absorbed id was merged into: a read follows it (same origin, so the key goes
+  // along) and answers with the survivor, `redirected` telling the page to say so. A change is never sent on to
+  // another profile than the one the operator looked at.
+  const init = { method, headers, cache: 'no-store', credentials: 'omit',
+    redirect: method === 'GET' ? 'follow' : 'manual' };
   if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
@@ -31,6 +42,9 @@ export async function api(method, path, body) {
     response = await fetch(path, init);
   } catch (e) {
     throw new ApiError(0, 'The service could not be reached. Check the connection and try again.');
+  }
+  if (response.type === 'opaqueredirect') {
+    throw new ApiError(308, 'This profile was merged into another one meanwhile; open it again to see where.');
   }
   const text = await response.text();
   let json = null;
@@ -42,7 +56,7 @@ export async function api(method, path, body) {
   if (!response.ok) {
     throw new ApiError(response.status, sentence(response.status, json));
   }
-  return { status: response.status, json, headers: response.headers };
+  return { status: response.status, json, headers: response.headers, redirected: response.redirected };
 }
 
 export const get = (path) => api('GET', path).then((r) => r.json);
@@ -65,9 +79,9 @@ function sentence(status, json) {
  * needs it, with a request that changes nothing: the scope check answers 403 before anything else happens.
  */
 export async function probeScopes() {
-  const allowed = async (path) => {
+  const allowed = async (method, path, body) => {
     try {
-      await api('GET', path);
+      await api(method, path, body);
       return true;
     } catch (e) {
       if (e.status === 401 || e.status === 0) {
@@ -76,10 +90,14 @@ export async function probeScopes() {
       return e.status !== 403;
     }
   };
-  const [read, admin, erase] = await Promise.all([
-    allowed('/identify?limit=1'),
-    allowed('/admin/api-keys'),
-    allowed('/erasures/usr_console_scope_probe'),
+  // Each probe names an id that cannot exist ("usr_console_scope_probe" is not of the id form): a key with the
+  // scope gets a 400 or 404, and nothing is read, written or erased.
+  const [read, admin, erase, write, exportScope] = await Promise.all([
+    allowed('GET', '/identify?limit=1'),
+    allowed('GET', '/admin/api-keys'),
+    allowed('GET', '/erasures/usr_console_scope_probe'),
+    allowed('POST', '/track/usr_console_scope_probe', {}),
+    allowed('GET', '/identify/usr_console_scope_probe/export'),
   ]);
-  return { read, admin, erase };
+  return { read, admin, erase, write, export: exportScope };
 }

@@ -5,6 +5,8 @@ import { destinationsPage } from './views/destinations.js';
 import { deadLettersPage } from './views/deadletters.js';
 import { erasurePage, erasuresPage } from './views/erasures.js';
 import { keysPage } from './views/keys.js';
+import { mergePage } from './views/merges.js';
+import { historyPage } from './views/history.js';
 
 const main = document.getElementById('main');
 let scopes = null;
@@ -19,7 +21,9 @@ const sections = [
 ];
 
 const routes = [
+  [/^\/profiles\/([^/]+)\/history$/, historyPage],
   [/^\/profiles\/([^/]+)$/, profilePage],
+  [/^\/merges\/([^/]+)$/, mergePage],
   [/^\/profiles$/, profilesPage],
   [/^\/destinations$/, destinationsPage],
   [/^\/dead-letters$/, deadLettersPage],
@@ -74,7 +78,8 @@ function renderChrome() {
     h('li', null, h('a', { href: '#' + s.route, 'aria-current': current.startsWith(s.route) ? 'page' : null },
       s.label))));
   nav.append(list);
-  const names = [scopes.read && 'read', scopes.erase && 'erase', scopes.admin && 'admin'].filter(Boolean);
+  const names = [scopes.read && 'read', scopes.write && 'write', scopes.erase && 'erase',
+    scopes.export && 'export', scopes.admin && 'admin'].filter(Boolean);
   clear(document.getElementById('who')).append(
     h('span', { class: 'scopes', id: 'key-scopes' }, 'Key: ' + (names.join(', ') || 'no console scope')),
     button('Sign out', () => {

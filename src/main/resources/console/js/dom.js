@@ -11,6 +11,9 @@ export function h(tag, props, ...children) {
       el.addEventListener(name.slice(2), value);
     } else if (name === 'class') {
       el.className = value;
+    } else if (name === 'aria-label' || name === 'title') {
+      // Read out or shown as a tooltip: spelt out like any text.
+      el.setAttribute(name, plain(String(value)));
     } else {
       el.setAttribute(name, value === true ? '' : String(value));
     }
@@ -24,9 +27,53 @@ export function add(el, ...children) {
     if (child === null || child === undefined || child === false) {
       continue;
     }
-    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    el.append(child instanceof Node ? child : shown(String(child)));
   }
   return el;
+}
+
+// Characters that draw nothing or reorder what follows: format characters (Cf: bidi overrides and isolates,
+// zero-width spaces and joiners, soft hyphen, BOM, tags), controls other than tab and newline, and the line and
+// paragraph separators. Data is shown with each of them spelt out, so `invoice\u202Efdp.exe` cannot pass for
+// `invoiceexe.pdf`.
+const INVISIBLE = /[\p{Cf}\p{Zl}\p{Zp}\u0000-\u0008\u000B-\u001F\u007F-\u009F]/gu;
+const HAS_INVISIBLE = new RegExp(INVISIBLE.source, 'u');
+
+/** The escape an invisible character is shown as: \u202E, or \u{E0041} beyond the first plane. */
+export function escapeOf(char) {
+  const code = char.codePointAt(0);
+  return code > 0xFFFF ? '\\u{' + code.toString(16).toUpperCase() + '}'
+    : '\\u' + code.toString(16).toUpperCase().padStart(4, '0');
+}
+
+/** Text with every invisible character spelt out as a marked escape (a text node when there is none). */
+export function shown(text) {
+  if (!HAS_INVISIBLE.test(text)) {
+    return document.createTextNode(text);
+  }
+  const out = document.createDocumentFragment();
+  let last = 0;
+  for (const m of text.matchAll(INVISIBLE)) {
+    if (m.index > last) {
+      out.append(document.createTextNode(text.slice(last, m.index)));
+    }
+    const code = 'U+' + m[0].codePointAt(0).toString(16).toUpperCase().padStart(4, '0');
+    const mark = document.createElement('span');
+    mark.className = 'invisible-char';
+    mark.title = 'invisible character ' + code;
+    mark.textContent = escapeOf(m[0]);
+    out.append(mark);
+    last = m.index + m[0].length;
+  }
+  if (last < text.length) {
+    out.append(document.createTextNode(text.slice(last)));
+  }
+  return out;
+}
+
+/** The same as plain text, for titles, labels and announcements, where no markup can go. */
+export function plain(text) {
+  return String(text).replace(INVISIBLE, escapeOf);
 }
 
 export function clear(el) {
@@ -40,6 +87,15 @@ export function link(route, ...children) {
 }
 
 export const profileRoute = (id) => '/profiles/' + encodeURIComponent(id);
+export const mergeRoute = (id) => '/merges/' + encodeURIComponent(id);
+
+/**
+ * A region that may scroll sideways on a narrow screen (a wide table): reachable and scrollable by keyboard,
+ * and named for screen readers.
+ */
+export function scroller(label, content) {
+  return h('div', { class: 'scroll', tabindex: '0', role: 'region', 'aria-label': plain(label) }, content);
+}
 
 /** A JSON value as a readable tree of nested lists; strings are shown quoted, exactly as stored. */
 export function tree(value) {
@@ -56,12 +112,17 @@ export function tree(value) {
   return h('span', { class: 'value ' + kind }, kind === 'string' ? JSON.stringify(value) : String(value));
 }
 
+// The operator's own time, with its zone named, so a time read out to someone elsewhere is not off by hours.
+const TIME = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+const ZONE = new Intl.DateTimeFormat(undefined, { timeZoneName: 'short' });
+
 export function time(iso) {
   if (!iso) {
     return '—';
   }
   const d = new Date(iso);
-  return h('time', { datetime: iso, title: iso }, d.toLocaleString());
+  const zone = ZONE.formatToParts(d).find((p) => p.type === 'timeZoneName');
+  return h('time', { datetime: iso, title: iso }, TIME.format(d) + (zone ? ' ' + zone.value : ''));
 }
 
 export function ago(seconds) {
@@ -121,7 +182,7 @@ export function say(text) {
   const status = document.getElementById('status');
   status.textContent = '';
   // A change of text is what screen readers announce; set it on the next frame so a repeat is announced too.
-  requestAnimationFrame(() => { status.textContent = text; });
+  requestAnimationFrame(() => { status.textContent = plain(text); });
 }
 
 export function showError(error) {
@@ -133,16 +194,22 @@ export function showError(error) {
   }
 }
 
-/** Runs an action from a button: disables it meanwhile, shows a refusal as a sentence. */
+/**
+ * Runs an action from a button: marks it busy meanwhile (a second press does nothing), shows a refusal as a
+ * sentence. Busy, not disabled: a disabled button loses the keyboard focus, and the operator their place.
+ */
 export async function act(btn, action) {
+  if (btn.getAttribute('aria-disabled') === 'true') {
+    return undefined;
+  }
   showError(null);
-  btn.disabled = true;
+  btn.setAttribute('aria-disabled', 'true');
   try {
     return await action();
   } catch (e) {
     showError(e);
     return undefined;
   } finally {
-    btn.disabled = false;
+    btn.removeAttribute('aria-disabled');
   }
 }

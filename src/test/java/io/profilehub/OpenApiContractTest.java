@@ -235,6 +235,17 @@ class OpenApiContractTest extends ServiceTest {
         expect(413, call("GET", "/identify?k=" + "v".repeat(5000), null));
         expect(401, as(null).get("/identify"), "GET", "/identify", null);
         expect(403, as(writerKey).get("/identify"), "GET", "/identify", null);
+
+        // Newest first: the three just created lead, the last one first; the next page goes on after them.
+        Api.Response newest = expect(200, call("GET", "/profiles?limit=2", null));
+        JsonNode lead = newest.json().path("data");
+        assertEquals(List.of("2", "1"), List.of(lead.get(0).path("identifiers").path("n").asText(),
+                lead.get(1).path("identifiers").path("n").asText()), newest.body());
+        JsonNode after = expect(200, call("GET", newest.json().path("meta").path("nextPageUrl").asText(), null))
+                .json().path("data");
+        assertEquals("0", after.get(0).path("identifiers").path("n").asText(), after.toString());
+        expect(400, call("GET", "/profiles?limit=0", null));
+        refusals("GET", "/profiles", null, writerKey);
     }
 
     @Test
@@ -466,6 +477,16 @@ class OpenApiContractTest extends ServiceTest {
         expect(308, call("POST", "/track/" + a, "{\"traits\":{\"x\":1}}"));
         expect(308, call("POST", alias + "/merge", "{\"from\":\"" + c + "\"}"));
 
+        // A profile's merges: the survivor's and the absorbed id's (no 308 here: it took part), newest first.
+        JsonNode ofB = expect(200, call("GET", "/identify/" + b + "/merges", null)).json().path("data");
+        assertEquals(mergeId + " survivor", ofB.get(0).path("id").asText() + " " + ofB.get(0).path("role").asText());
+        JsonNode ofA = expect(200, call("GET", alias + "/merges?limit=1", null)).json();
+        assertEquals(mergeId + " absorbed", ofA.path("data").get(0).path("id").asText() + " "
+                + ofA.path("data").get(0).path("role").asText());
+        expect(400, call("GET", "/identify/nope/merges", null));
+        expect(404, call("GET", "/identify/" + NO_USER + "/merges", null));
+        refusals("GET", "/identify/" + b + "/merges", null, writerKey);
+
         String record = "/merges/" + mergeId;
         assertEquals("contract", expect(200, call("GET", record, null)).json().path("source").path("label").asText());
         expect(400, call("GET", "/merges/nope", null));
@@ -557,6 +578,10 @@ class OpenApiContractTest extends ServiceTest {
         assertNotEquals(letters.json().path("data").get(0).path("id").asLong(),
                 nextLetters.json().path("data").get(0).path("id").asLong(), "the next page goes on");
         expect(200, call("GET", letters.json().path("meta").path("nextPageUrl").asText(), null));
+        JsonNode own = expect(200, call("GET", "/sync/dead-letters?userId=" + refused, null)).json().path("data");
+        assertEquals(List.of(deadId), java.util.stream.StreamSupport.stream(own.spliterator(), false)
+                .map(d -> d.path("id").asLong()).toList(), "only that profile's dead letters");
+        expect(400, call("GET", "/sync/dead-letters?userId=nope", null));
         expect(400, call("GET", "/sync/dead-letters?status=refused", null));
         expect(400, call("GET", "/sync/dead-letters?since=yesterday", null));
         expect(400, call("GET", "/sync/dead-letters?pageToken=bm9wZQ", null));

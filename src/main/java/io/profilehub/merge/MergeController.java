@@ -22,9 +22,14 @@ import io.profilehub.ids.ProfileIds;
 import io.micronaut.http.annotation.Header;
 import io.profilehub.profile.ChangeSources;
 import io.profilehub.profile.Profile;
+import io.profilehub.profile.ProfileService;
+import io.profilehub.http.Listing;
+import io.profilehub.http.Page;
+import io.profilehub.http.PageRequest;
 
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /** Merging two profiles into one, reading a merge's record, and undoing it. */
@@ -33,9 +38,13 @@ public class MergeController {
     private static final Pattern MERGE_ID = Pattern.compile("mrg_[A-Za-z0-9]{16}");
 
     private final MergeService merges;
+    private final ProfileService profiles;
+    private final Listing listing;
 
-    public MergeController(MergeService merges) {
+    public MergeController(MergeService merges, ProfileService profiles, Listing listing) {
         this.merges = merges;
+        this.profiles = profiles;
+        this.listing = listing;
     }
 
     /** The answer to a merge: what was done, and the survivor as it is now. */
@@ -91,6 +100,25 @@ public class MergeController {
                 merged.createdAt(), merged.survivorVersion(), merged.undoableUntil(), merged.releasedKeys());
         return HttpResponse.ok(new MergeAnswer(done, merged.profile()))
                 .header(HttpHeaders.ETAG, "\"" + merged.profile().version() + "\"");
+    }
+
+    /**
+     * The merges a profile took part in, newest first. An absorbed id lists its own (it took part in the merge that
+     * absorbed it), so a client holding an old id finds the merge; an id with none that names no profile is a 404
+     * (an alias then answers 308, as every endpoint does).
+     */
+    @Get("/identify/{userId}/merges")
+    @RequiresScope(Scope.PROFILES_READ)
+    public Page<MergeSummary> forProfile(Caller caller, @PathVariable String userId, PageRequest paging) {
+        ProfileIds.require(userId);
+        Listing.Request request = listing.request(caller.workspaceId(), "/identify/" + userId + "/merges",
+                Map.of(), paging);
+        List<MergeSummary> rows = merges.forProfile(caller.workspaceId(), userId, request.after(),
+                request.limit() + 1);
+        if (rows.isEmpty() && request.after() == null && profiles.get(caller.workspaceId(), userId).isEmpty()) {
+            throw ProblemException.notFound("No user with id " + userId + " exists in this workspace.");
+        }
+        return request.page(rows, MergeSummary::id, m -> m);
     }
 
     @Get("/merges/{mergeId}")

@@ -129,6 +129,21 @@ public class MergeRepository {
     private static final String LOCK_MERGE = FIND_MERGE + " for update";
 
     /*
+     * A profile's merges, newest first (merges_survivor, merges_absorbed). The page key is the last merge's id: a
+     * merge's record is never deleted, so its (created_at, id) stays where the next page starts.
+     */
+    private static final String PROFILE_MERGES = """
+            select id, case when survivor_id = ? then 'survivor' else 'absorbed' end, survivor_id, absorbed_id, status,
+                   created_at, undone_at
+              from merges
+             where workspace_id = ? and (survivor_id = ? or absorbed_id = ?)
+               and (?::text is null or (created_at, id) < (select created_at, id from merges
+                                                          where workspace_id = ? and id = ?))
+             order by created_at desc, id desc
+             limit ?
+            """;
+
+    /*
      * What changed in the survivor since the merge: the top-level members where it differs from the merged state,
      * recomputed from the kept state as COMPUTE made it.
      */
@@ -392,6 +407,29 @@ public class MergeRepository {
                         ba == null ? null : object(ba), Timestamps.iso(rs.getTimestamp(16))));
             }
         }
+    }
+
+    /** Up to {@code limit} merges of the profile, newest first, after the merge {@code afterId} (null: from the newest). */
+    public List<MergeSummary> forProfile(Connection c, String workspaceId, String profileId, String afterId, int limit)
+            throws SQLException {
+        List<MergeSummary> merges = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(PROFILE_MERGES)) {
+            ps.setString(1, profileId);
+            ps.setString(2, workspaceId);
+            ps.setString(3, profileId);
+            ps.setString(4, profileId);
+            ps.setString(5, afterId);
+            ps.setString(6, workspaceId);
+            ps.setString(7, afterId);
+            ps.setInt(8, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    merges.add(new MergeSummary(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                            rs.getString(5), Timestamps.iso(rs.getTimestamp(6)), Timestamps.iso(rs.getTimestamp(7))));
+                }
+            }
+        }
+        return merges;
     }
 
     /** The survivor's top-level fields that differ from what the merge wrote. */

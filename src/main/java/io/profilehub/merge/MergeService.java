@@ -188,6 +188,12 @@ public class MergeService {
                 Map.of("profileId", survivorId, "mergeId", alias.mergeId()));
     }
 
+    /** A page of the merges the profile took part in, newest first (the caller has checked the profile exists). */
+    public List<MergeSummary> forProfile(String workspaceId, String profileId, String afterId, int limit) {
+        return tx.executeRead(status -> repository.forProfile(status.getConnection(), workspaceId, profileId, afterId,
+                limit));
+    }
+
     public Optional<MergeRecord> find(String workspaceId, String mergeId) {
         return tx.executeRead(status -> {
             Connection c = status.getConnection();

@@ -81,6 +81,12 @@ public class ProfileController {
                 page);
     }
 
+    @Get("/profiles")
+    @RequiresScope(Scope.PROFILES_READ)
+    public Page<Profile> newest(Caller caller, PageRequest page) {
+        return search.newest(caller.workspaceId(), page);
+    }
+
     @Post(uri = "/identify/{userId}", consumes = "*/*")
     @RequiresScope(Scope.PROFILES_WRITE)
     public HttpResponse<Profile> update(Caller caller, HttpRequest<?> request, @PathVariable String userId,

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micronaut.http.HttpParameters;
 import io.micronaut.transaction.TransactionOperations;
 import io.profilehub.http.JsonInput;
+import io.profilehub.http.Listing;
 import io.profilehub.http.Page;
 import io.profilehub.http.PageRequest;
 import io.profilehub.http.PageTokens;
@@ -30,13 +31,23 @@ public class ProfileSearch {
     private final ProfileSearchRepository repository;
     private final IdentityKeys identityKeys;
     private final PageTokens pageTokens;
+    private final Listing listing;
 
     public ProfileSearch(TransactionOperations<Connection> tx, ProfileSearchRepository repository,
-                         IdentityKeys identityKeys, PageTokens pageTokens) {
+                         IdentityKeys identityKeys, PageTokens pageTokens, Listing listing) {
         this.tx = tx;
         this.repository = repository;
         this.identityKeys = identityKeys;
         this.pageTokens = pageTokens;
+        this.listing = listing;
+    }
+
+    /** {@code GET /profiles}: the workspace's profiles, newest first, paged forward. */
+    public Page<Profile> newest(String workspaceId, PageRequest paging) {
+        Listing.Request request = listing.request(workspaceId, "/profiles", Map.of(), paging);
+        List<ProfileSearchRepository.Keyed> rows = tx.executeRead(status ->
+                repository.newest(status.getConnection(), workspaceId, request.after(), request.limit() + 1));
+        return request.page(rows, ProfileSearchRepository.Keyed::key, ProfileSearchRepository.Keyed::profile);
     }
 
     /** Search pages both ways: a page after the first also links the one before it. */

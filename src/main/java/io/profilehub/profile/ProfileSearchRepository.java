@@ -69,4 +69,44 @@ public class ProfileSearchRepository {
             return rows;
         }
     }
+
+    /*
+     * The workspace's profiles newest first (index profiles_newest). The page key is the last row's created_at in
+     * microseconds since the epoch and its id: 'epoch' plus that many microseconds is the stored time exactly.
+     */
+    private static final String NEWEST = "select " + ProfileRepository.COLUMNS
+            + ", (extract(epoch from created_at) * 1000000)::bigint from profiles"
+            + " where workspace_id = ? and (?::bigint is null"
+            + " or (created_at, id) < ('epoch'::timestamptz + ?::bigint * interval '1 microsecond', ?))"
+            + " order by created_at desc, id desc limit ?";
+
+    /** A profile with the key the next page of {@link #newest} starts after. */
+    public record Keyed(Profile profile, String key) {
+    }
+
+    /** @param after the key of the last profile of the previous page ({@link Keyed#key()}), or null */
+    public List<Keyed> newest(Connection c, String workspaceId, String after, int limit) throws SQLException {
+        Long micros = null;
+        String id = null;
+        if (after != null) {
+            int colon = after.indexOf(':');
+            micros = Long.parseLong(after.substring(0, colon));
+            id = after.substring(colon + 1);
+        }
+        try (PreparedStatement ps = c.prepareStatement(NEWEST)) {
+            ps.setString(1, workspaceId);
+            ps.setObject(2, micros, java.sql.Types.BIGINT);
+            ps.setObject(3, micros, java.sql.Types.BIGINT);
+            ps.setString(4, id);
+            ps.setInt(5, limit);
+            List<Keyed> rows = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Profile p = ProfileRepository.read(rs);
+                    rows.add(new Keyed(p, rs.getLong(8) + ":" + p.id()));
+                }
+            }
+            return rows;
+        }
+    }
 }

@@ -101,9 +101,14 @@ public class SyncController {
     @RequiresScope(Scope.ADMIN)
     public Page<DeadLetter> deadLetters(Caller caller, @Nullable @QueryValue String destination,
                                         @Nullable @QueryValue String status, @Nullable @QueryValue String since,
-                                        @Nullable @QueryValue String until, PageRequest paging) {
+                                        @Nullable @QueryValue String until, @Nullable @QueryValue String userId,
+                                        PageRequest paging) {
         SyncRepository.DeadLetterFilter filter = filter(destination, status, since, until);
+        if (userId != null) {
+            ProfileIds.require(userId);
+        }
         Map<String, String> filters = new LinkedHashMap<>();
+        filters.put("userId", userId);
         filters.put("destination", destination);
         filters.put("status", status);
         filters.put("since", since);
@@ -112,7 +117,7 @@ public class SyncController {
         // The key is as this listing issued it (the token is signed): a dead letter's id.
         long after = listing.after() == null ? 0 : Long.parseLong(listing.after());
         List<SyncRepository.EventView> rows = tx.executeRead(s -> repository.deadLetters(s.getConnection(),
-                caller.workspaceId(), filter, after, listing.limit() + 1));
+                caller.workspaceId(), filter, userId, after, listing.limit() + 1));
         return listing.page(rows, e -> Long.toString(e.id()), DeadLetter::of);
     }
 

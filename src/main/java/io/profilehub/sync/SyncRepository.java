@@ -121,12 +121,14 @@ public class SyncRepository {
                    and (cast(:status as int) is null or last_status = :status)
                    and (cast(:since as timestamptz) is null or dead_at >= :since)
                    and (cast(:until as timestamptz) is null or dead_at < :until)
+                   and (cast(:profileId as text) is null or profile_id = :profileId)
                    and id > :afterId
                  order by id
                  limit :limit
                 """)
         List<EventRow> deadLetters(String workspaceId, @Nullable String destination, @Nullable Integer status,
-                                   @Nullable Instant since, @Nullable Instant until, long afterId, int limit);
+                                   @Nullable Instant since, @Nullable Instant until, @Nullable String profileId,
+                                   long afterId, int limit);
 
         /*
          * A dead upsert carries a change that later ones may already have overtaken, so a retry sends the profile's
@@ -232,10 +234,11 @@ public class SyncRepository {
         return counts;
     }
 
-    public List<EventView> deadLetters(Connection c, String workspaceId, DeadLetterFilter filter, long afterId,
-                                       int limit) throws SQLException {
+    /** {@code profileId} null lists every profile's. */
+    public List<EventView> deadLetters(Connection c, String workspaceId, DeadLetterFilter filter, String profileId,
+                                       long afterId, int limit) throws SQLException {
         return views(queries.deadLetters(workspaceId, filter.destination(), filter.status(), filter.since(),
-                filter.until(), afterId, limit));
+                filter.until(), profileId, afterId, limit));
     }
 
     /** A dead letter chosen for a retry: the change to append, or none when its profile is gone. */

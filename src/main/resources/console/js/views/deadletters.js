@@ -1,5 +1,5 @@
 import { api, get } from '../api.js';
-import { act, add, button, confirmDialog, h, link, profileRoute, say, time } from '../dom.js';
+import { act, add, button, confirmDialog, h, link, profileRoute, say, scroller, time } from '../dom.js';
 import { answer } from './profiles.js';
 
 /** Dead letters filtered by destination, vendor status and time; retry or discard one or many. */
@@ -50,7 +50,7 @@ export async function deadLettersPage(main, ctx) {
   const retry = button('Retry selected', () => act(retry, async () => {
     const ids = selected();
     for (const id of ids) {
-      await api('POST', '/sync/dead-letters/' + id + '/retry');
+      await api('POST', '/sync/dead-letters/' + encodeURIComponent(id) + '/retry');
     }
     say(ids.length + ' dead letters queued again');
     ctx.go(currentRoute(q));
@@ -63,7 +63,7 @@ export async function deadLettersPage(main, ctx) {
     if (!ok) return;
     await act(discard, async () => {
       for (const id of ids) {
-        await api('DELETE', '/sync/dead-letters/' + id);
+        await api('DELETE', '/sync/dead-letters/' + encodeURIComponent(id));
       }
       say(ids.length + ' dead letters discarded');
       ctx.go(currentRoute(q));
@@ -81,7 +81,7 @@ export async function deadLettersPage(main, ctx) {
     }), { class: 'secondary', id: 'dl-retry-all' });
     bar.append(retryAll);
   }
-  add(results, bar, h('table', { class: 'list', id: 'dead-letters' },
+  add(results, bar, scroller('Matching dead letters', h('table', { class: 'list', id: 'dead-letters' },
     h('thead', null, h('tr', null, h('th', { scope: 'col' }, all),
       ['Id', 'Destination', 'Profile', 'Kind', 'Attempts', 'Dead at', 'Vendor\'s answer'].map((c) =>
         h('th', { scope: 'col' }, c)))),
@@ -93,7 +93,7 @@ export async function deadLettersPage(main, ctx) {
         h('td', null, link(profileRoute(d.userId), d.userId)), h('td', null, d.kind),
         h('td', null, String(d.attempts)), h('td', null, time(d.deadAt)),
         h('td', null, answer(d.lastStatus, d.lastError)));
-    }))));
+    })))));
   if (page.nextPageToken) {
     const next = new URLSearchParams(q);
     next.set('pageToken', page.nextPageToken);

@@ -1,6 +1,6 @@
 import uPlot from '/console/vendor/uplot/uPlot.esm.js';
 import { api, get } from '../api.js';
-import { act, add, ago, button, clear, confirmDialog, facts, h, say, showError, time } from '../dom.js';
+import { act, add, ago, button, clear, confirmDialog, h, plain, say, showError, time } from '../dom.js';
 
 const REFRESH_MS = 10000;
 
@@ -10,70 +10,132 @@ export async function destinationsPage(main, ctx) {
   main.append(h('h1', null, 'Destinations'),
     h('p', { class: 'help' }, 'Figures are this workspace\'s; charts show the last hour per minute, as recorded by every ',
       'instance in the database. Refreshed every 10 seconds.'), list);
-  const charts = [];
+  // One card per destination, built once and then updated in place: a redraw would take the keyboard focus
+  // (and a screen reader's place) away from whoever is using a button on it.
+  const cards = new Map();
   const backfills = {};
   let timer = null;
   let left = false;
-  ctx.onLeave(() => { left = true; clearTimeout(timer); charts.forEach((c) => c.destroy()); });
+  ctx.onLeave(() => { left = true; clearTimeout(timer); cards.forEach((c) => c.destroy()); });
 
   const refresh = async () => {
+    clearTimeout(timer);
     const { data } = await get('/sync/destinations');
     const series = await Promise.all(data.map((d) => get('/sync/destinations/' + encodeURIComponent(d.name)
       + '/deliveries?minutes=60').catch(() => null)));
     if (left) {
       return;
     }
-    charts.splice(0).forEach((c) => c.destroy());
-    clear(list);
-    if (!data.length) {
+    const names = data.map((d) => d.name);
+    if (names.join('\n') !== [...cards.keys()].join('\n')) {
+      cards.forEach((c) => c.destroy());
+      cards.clear();
+      clear(list);
+      data.forEach((d) => {
+        const c = card(d, backfills, refresh);
+        cards.set(d.name, c);
+        list.append(c.section);
+      });
+    }
+    if (!data.length && !list.children.length) {
       list.append(h('p', { class: 'card' }, 'No destination serves this workspace.'));
     }
-    data.forEach((d, i) => list.append(card(d, series[i], charts, backfills, refresh)));
+    data.forEach((d, i) => cards.get(d.name).update(d, series[i]));
+    // How many refreshes have been drawn: a test (or a curious operator) can tell an update happened.
+    list.dataset.refreshes = String(Number(list.dataset.refreshes || 0) + 1);
     timer = setTimeout(() => refresh().catch(showError), REFRESH_MS);
   };
   await refresh();
 }
 
-function card(d, series, charts, backfills, refresh) {
+/** Sets an element's text only when it differs, so nothing is announced or repainted for nothing. */
+function text(el, value) {
+  if (el.textContent !== plain(value)) {
+    add(clear(el), value);
+  }
+}
+
+function card(d, backfills, refresh) {
   const id = 'dest-' + d.name.replace(/[^A-Za-z0-9_-]/g, '_');
-  const toggle = d.paused
-    ? button('Resume', () => act(toggle, async () => {
-      await api('POST', '/sync/destinations/' + encodeURIComponent(d.name) + '/resume');
-      say(d.name + ' resumed');
-      await refresh();
-    }), { class: 'primary', 'data-action': 'resume' })
-    : button('Pause', () => act(toggle, async () => {
-      await api('POST', '/sync/destinations/' + encodeURIComponent(d.name) + '/pause');
-      say(d.name + ' paused');
-      await refresh();
-    }), { class: 'secondary', 'data-action': 'pause' });
+  const badge = h('span', { class: 'badge' });
+  // One button that pauses or resumes: it keeps the focus when its action flips.
+  const toggle = button('Pause', () => act(toggle, async () => {
+    const resume = toggle.dataset.action === 'resume';
+    await api('POST', '/sync/destinations/' + encodeURIComponent(d.name) + (resume ? '/resume' : '/pause'));
+    say(d.name + (resume ? ' resumed' : ' paused'));
+    await refresh();
+  }), { class: 'secondary', 'data-action': 'pause' });
   const progress = h('p', { class: 'progress', 'aria-live': 'polite', 'data-backfill': '' });
   const backfill = button('Backfill…', () => startBackfill(backfill, d.name, progress, backfills),
     { class: 'secondary', 'data-action': 'backfill' });
   if (backfills[d.name]) {
     showBackfill(progress, backfills[d.name]);
   }
-  const chart = h('div', { class: 'chart', role: 'img', 'aria-label': chartLabel(d.name, series) });
+  const field = (name) => h('span', { 'data-field': name });
+  const fields = {
+    pending: field('pending'), inFlight: field('in-flight'), dead: field('dead'), delivered: field('delivered'),
+    oldest: field('oldest'), paused: h('span', { 'data-field': 'paused' }), lastError: h('span'),
+  };
+  const pausedRow = h('div', { class: 'paused-row' }, h('dt', null, 'Paused'), h('dd', null, fields.paused));
+  const chart = h('div', { class: 'chart', role: 'img' });
   const section = h('section', { class: 'card destination', id, 'data-name': d.name, 'aria-labelledby': id + '-title' },
-    h('h2', { id: id + '-title' }, d.name, ' ', h('span', { class: 'badge ' + (d.paused ? 'paused' : 'active') },
-      d.paused ? 'paused' : 'active')),
-    facts([
-      ['Type', d.type], ['URL', h('code', null, d.url)],
-      ['Pending', h('span', { 'data-field': 'pending' }, String(d.pending))],
-      ['In flight', String(d.inFlight)],
-      ['Dead', h('span', { 'data-field': 'dead' }, String(d.dead))],
-      ['Delivered, last hour', h('span', { 'data-field': 'delivered' }, String(d.deliveredLastHour))],
-      ['Oldest pending', ago(d.oldestPendingAgeSeconds)],
-      d.paused ? ['Paused', [h('span', { 'data-field': 'paused-reason' }, d.pausedReason || 'no reason given'), ' (',
-        time(d.pausedAt), ')']] : null,
-      ['Last error', d.lastError ? [h('code', { 'data-field': 'last-error' }, d.lastError), ' (', time(d.lastErrorAt), ')']
-        : '—'],
-    ]),
+    h('h2', { id: id + '-title' }, d.name, ' ', badge),
+    h('dl', { class: 'facts' },
+      h('dt', null, 'Type'), h('dd', null, d.type), h('dt', null, 'URL'), h('dd', null, h('code', null, d.url)),
+      h('dt', null, 'Pending'), h('dd', null, fields.pending), h('dt', null, 'In flight'), h('dd', null, fields.inFlight),
+      h('dt', null, 'Dead'), h('dd', null, fields.dead),
+      h('dt', null, 'Delivered, last hour'), h('dd', null, fields.delivered),
+      h('dt', null, 'Oldest pending'), h('dd', null, fields.oldest),
+      pausedRow,
+      h('dt', null, 'Last error'), h('dd', null, fields.lastError)),
     h('div', { class: 'actions' }, toggle, backfill), progress, chart);
-  if (series) {
-    requestAnimationFrame(() => charts.push(plot(chart, series)));
-  }
-  return section;
+  let plotted = null;
+  let lastErrorKey = null;
+  let pausedKey = null;
+  return {
+    section,
+    destroy: () => { if (plotted) plotted.destroy(); },
+    update(next, series) {
+      text(badge, next.paused ? 'paused' : 'active');
+      badge.className = 'badge ' + (next.paused ? 'paused' : 'active');
+      const action = next.paused ? 'resume' : 'pause';
+      if (toggle.dataset.action !== action) {
+        toggle.dataset.action = action;
+        toggle.textContent = next.paused ? 'Resume' : 'Pause';
+        toggle.className = next.paused ? 'primary' : 'secondary';
+      }
+      text(fields.pending, String(next.pending));
+      text(fields.inFlight, String(next.inFlight));
+      text(fields.dead, String(next.dead));
+      text(fields.delivered, String(next.deliveredLastHour));
+      text(fields.oldest, ago(next.oldestPendingAgeSeconds));
+      pausedRow.hidden = !next.paused;
+      const pk = JSON.stringify([next.paused, next.pausedReason, next.pausedAt]);
+      if (pk !== pausedKey) {
+        pausedKey = pk;
+        clear(fields.paused);
+        if (next.paused) {
+          add(fields.paused, h('span', { 'data-field': 'paused-reason' }, next.pausedReason || 'no reason given'),
+            ' (', time(next.pausedAt), ')');
+        }
+      }
+      const ek = JSON.stringify([next.lastError, next.lastErrorAt]);
+      if (ek !== lastErrorKey) {
+        lastErrorKey = ek;
+        add(clear(fields.lastError), next.lastError
+          ? [h('code', { 'data-field': 'last-error' }, next.lastError), ' (', time(next.lastErrorAt), ')'] : '—');
+      }
+      chart.setAttribute('aria-label', plain(chartLabel(next.name, series)));
+      if (series) {
+        const data = columns(series);
+        if (plotted) {
+          plotted.setData(data);
+        } else {
+          requestAnimationFrame(() => { plotted = plot(chart, data); });
+        }
+      }
+    },
+  };
 }
 
 function chartLabel(name, series) {
@@ -86,8 +148,12 @@ function chartLabel(name, series) {
     + (lags.length ? ', slowest ' + Math.max(...lags) + ' ms from queue to vendor' : '');
 }
 
-function plot(el, series) {
-  const xs = series.minutes.map((m) => Date.parse(m.minute) / 1000);
+function columns(series) {
+  return [series.minutes.map((m) => Date.parse(m.minute) / 1000), series.minutes.map((m) => m.delivered),
+    series.minutes.map((m) => m.retried), series.minutes.map((m) => m.dead), series.minutes.map((m) => m.lagAvgMs)];
+}
+
+function plot(el, data) {
   const width = Math.max(280, el.clientWidth || 600);
   return new uPlot({
     width,
@@ -102,8 +168,7 @@ function plot(el, series) {
       { label: 'dead', scale: 'n', stroke: '#cf222e', width: 1 },
       { label: 'avg lag', scale: 'ms', stroke: '#6e40c9', width: 1, dash: [4, 4] },
     ],
-  }, [xs, series.minutes.map((m) => m.delivered), series.minutes.map((m) => m.retried),
-    series.minutes.map((m) => m.dead), series.minutes.map((m) => m.lagAvgMs)], el);
+  }, data, el);
 }
 
 async function startBackfill(btn, name, progress, backfills) {

@@ -1,10 +1,11 @@
 import { api, get } from '../api.js';
-import { act, add, button, clear, confirmDialog, h, say, time } from '../dom.js';
+import { act, add, button, clear, confirmDialog, h, say, scroller, time } from '../dom.js';
 
 const SCOPES = [
   ['profiles:read', 'read profiles and their sync state'],
   ['profiles:write', 'create and change profiles'],
   ['profiles:delete', 'erase profiles'],
+  ['profiles:export', 'download everything held about a person (GDPR access and portability)'],
   ['admin', 'operate destinations, dead letters, erasures and keys'],
 ];
 
@@ -68,7 +69,7 @@ function show(section, data) {
     add(section, h('p', null, 'No active key.'));
     return;
   }
-  add(section, h('table', { class: 'list', id: 'keys' },
+  add(section, scroller('Active keys', h('table', { class: 'list', id: 'keys' },
     h('thead', null, h('tr', null, ['Name', 'Id', 'Scopes', 'Created', ''].map((c) => h('th', { scope: 'col' }, c)))),
     h('tbody', null, data.map((k) => {
       const revoke = button('Revoke…', async () => {
@@ -82,7 +83,7 @@ function show(section, data) {
           await list(section);
         });
       }, { class: 'danger small', 'aria-label': 'Revoke ' + k.name });
-      return h('tr', { 'data-id': k.id }, h('td', null, k.name), h('td', null, h('code', null, k.id)),
+      return h('tr', { 'data-id': k.id }, h('td', { class: 'name' }, k.name), h('td', null, h('code', null, k.id)),
         h('td', null, k.scopes.join(', ')), h('td', null, time(k.createdAt)), h('td', null, revoke));
-    }))));
+    })))));
 }

@@ -33,11 +33,13 @@ final class Browser implements AutoCloseable {
     static final Dimension PHONE = new Dimension(390, 844);
 
     final ChromeDriver driver;
+    final Path downloads;
     private final Path profile;
 
-    private Browser(ChromeDriver driver, Path profile) {
+    private Browser(ChromeDriver driver, Path profile, Path downloads) {
         this.driver = driver;
         this.profile = profile;
+        this.downloads = downloads;
     }
 
     static Browser start() {
@@ -59,11 +61,14 @@ final class Browser implements AutoCloseable {
                     "--no-first-run", "--no-default-browser-check", "--user-data-dir=" + profile,
                     "--window-size=1280,800", "--lang=en-US");
             options.setCapability("goog:loggingPrefs", java.util.Map.of("browser", "ALL"));
+            Path downloads = Files.createDirectories(profile.resolve("downloads"));
+            options.setExperimentalOption("prefs", java.util.Map.of("download.default_directory", downloads.toString(),
+                    "download.prompt_for_download", false));
             ChromeDriverService service = new ChromeDriverService.Builder()
                     .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
             ChromeDriver driver = new ChromeDriver(service, options);
             driver.manage().window().setSize(DESKTOP);
-            return new Browser(driver, profile);
+            return new Browser(driver, profile, downloads);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
@@ -97,6 +102,24 @@ final class Browser implements AutoCloseable {
             Path file = SCREENSHOTS.resolve(name + ".png");
             Files.write(file, ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
             return file;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Pictures of a view for the issue's notes, at 1280x800 and 390x844; the window is left at the desktop size. */
+    void notesScreenshots(String name) {
+        Path folder = Path.of("docs", "notes", "issue-20");
+        try {
+            Files.createDirectories(folder);
+            for (Dimension size : List.of(DESKTOP, PHONE)) {
+                size(size);
+                // One frame for the layout to settle at the new width before the picture.
+                js("return new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))");
+                Files.write(folder.resolve(name + "-" + size.width + "x" + size.height + ".png"),
+                        ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
+            }
+            size(DESKTOP);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

@@ -41,49 +41,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Every test leaves a screenshot in target/console-screenshots/.
  */
 @MicronautTest(transactional = false)
-class ConsoleBrowserTest extends ServiceTest {
-    private static final String CRM = "console-crm";
-    private static final String STRICT = "console-strict";
-    private static final String HOSTILE_ANSWER = "{\"error\":\"<img src=x onerror=window.__pwned=9>\"}";
-
-    private final WireMockServer vendor = new WireMockServer(options().dynamicPort());
-    private Browser browser;
-
-    @Override
-    protected Map<String, String> extraProperties() {
-        if (!vendor.isRunning()) {
-            vendor.start();
-        }
-        // Each destination serves this workspace alone, so its admin may pause it (shared ones are the operator's).
-        return Map.ofEntries(
-                Map.entry("profilehub.destinations." + CRM + ".workspaces", workspace),
-                Map.entry("profilehub.destinations." + STRICT + ".workspaces", workspace),
-                Map.entry("profilehub.destinations." + CRM + ".type", "webhook"),
-                Map.entry("profilehub.destinations." + CRM + ".url", vendor.baseUrl() + "/crm"),
-                Map.entry("profilehub.destinations." + CRM + ".token", "crm-secret"),
-                Map.entry("profilehub.destinations." + STRICT + ".type", "webhook"),
-                Map.entry("profilehub.destinations." + STRICT + ".url", vendor.baseUrl() + "/strict"),
-                Map.entry("profilehub.destinations." + STRICT + ".token", "strict-secret"),
-                Map.entry("profilehub.outbox.poll-interval", "1s"));
-    }
-
-    @BeforeAll
-    void startBrowser() {
-        vendor.stubFor(post(urlEqualTo("/crm")).willReturn(aResponse().withStatus(204)));
-        vendor.stubFor(post(urlEqualTo("/strict")).willReturn(aResponse().withStatus(204)));
-        vendor.stubFor(post(urlEqualTo("/strict")).withRequestBody(containing("dead-me"))
-                .willReturn(aResponse().withStatus(422).withBody(HOSTILE_ANSWER)));
-        browser = Browser.start();
-    }
-
-    @AfterAll
-    void stop() {
-        if (browser != null) {
-            browser.close();
-        }
-        vendor.stop();
-    }
-
+class ConsoleBrowserTest extends ConsoleTest {
     @BeforeEach
     void freshTab() {
         browser.size(Browser.DESKTOP);
@@ -303,51 +261,5 @@ class ConsoleBrowserTest extends ServiceTest {
         browser.driver.get(server.getURI().resolve("/docs").toString());
         browser.awaitText(By.cssSelector(".swagger-ui .info"), "ProfileHub");
         noCspViolations();
-    }
-
-    private void signIn(String key) {
-        browser.driver.get(server.getURI().resolve("/console/").toString());
-        // By keyboard alone: the key field has the focus when the page opens, Enter signs in.
-        browser.visible(By.id("api-key"));
-        browser.driver.switchTo().activeElement().sendKeys(key, Keys.ENTER);
-        browser.visible(By.id("key-scopes"));
-    }
-
-    private WebElement card(String name) {
-        return browser.visible(By.cssSelector("section.destination[data-name='" + name + "']"));
-    }
-
-    private String create(String json) {
-        Api.Response r = api().post("/identify", json);
-        assertEquals(201, r.status(), r.body());
-        return r.json().get("id").asText();
-    }
-
-    private JsonNode destination(String name) {
-        for (JsonNode d : api().get("/sync/destinations").json().get("data")) {
-            if (d.get("name").asText().equals(name)) {
-                return d;
-            }
-        }
-        throw new AssertionError("no destination " + name);
-    }
-
-    private void awaitSync(String id, String destination, String status) {
-        Awaits.until(Duration.ofSeconds(20), () -> {
-            for (JsonNode d : api().get("/identify/" + id + "/sync").json().get("destinations")) {
-                if (d.get("name").asText().equals(destination)) {
-                    return d.get("status").asText().equals(status);
-                }
-            }
-            return false;
-        }, () -> api().get("/identify/" + id + "/sync").body());
-    }
-
-    private void noCspViolations() {
-        List<String> violations = browser.driver.manage().logs().get(LogType.BROWSER).getAll().stream()
-                .map(LogEntry::getMessage)
-                .filter(m -> m.contains("Content Security Policy") || m.contains("Refused to"))
-                .toList();
-        assertTrue(violations.isEmpty(), String.join("\n", violations));
     }
 }

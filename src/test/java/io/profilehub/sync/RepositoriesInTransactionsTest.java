@@ -157,20 +157,20 @@ class RepositoriesInTransactionsTest extends ServiceTest {
             deadLetter(c, "ws_other", "usr_f1", "delete", 422, deadAt);
             SyncRepository.DeadLetterFilter exact = new SyncRepository.DeadLetterFilter("hook", 422, deadAt,
                     deadAt.plusMillis(1));
-            List<SyncRepository.EventView> found = sync.deadLetters(c, workspace, exact, 0, 10);
+            List<SyncRepository.EventView> found = sync.deadLetters(c, workspace, exact, null, 0, 10);
             assertEquals(List.of(id), found.stream().map(SyncRepository.EventView::id).toList());
             assertEquals("dead", found.get(0).status());
             assertEquals(deadAt, found.get(0).finishedAt());
             assertEquals(List.of(), sync.deadLetters(c, workspace,
-                    new SyncRepository.DeadLetterFilter("hook", 422, deadAt.plusMillis(1), null), 0, 10));
+                    new SyncRepository.DeadLetterFilter("hook", 422, deadAt.plusMillis(1), null), null, 0, 10));
             assertEquals(List.of(), sync.deadLetters(c, workspace,
-                    new SyncRepository.DeadLetterFilter("hook", 422, null, deadAt), 0, 10));
+                    new SyncRepository.DeadLetterFilter("hook", 422, null, deadAt), null, 0, 10));
             assertEquals(List.of(), sync.deadLetters(c, workspace,
-                    new SyncRepository.DeadLetterFilter("other", null, null, null), 0, 10));
+                    new SyncRepository.DeadLetterFilter("other", null, null, null), null, 0, 10));
             assertEquals(2, sync.deadLetters(c, workspace,
-                    new SyncRepository.DeadLetterFilter(null, null, null, null), 0, 10).size());
+                    new SyncRepository.DeadLetterFilter(null, null, null, null), null, 0, 10).size());
             assertEquals(1, sync.deadLetters(c, workspace,
-                    new SyncRepository.DeadLetterFilter(null, null, null, null), id, 10).size(), "after the id");
+                    new SyncRepository.DeadLetterFilter(null, null, null, null), null, id, 10).size(), "after the id");
             throw new IllegalStateException("roll back");
         }));
     }
