@@ -6,19 +6,18 @@ import org.junit.jupiter.api.Assertions;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The automated accessibility audit: axe-core (pinned, installed by .ci/run with npm into .test-tools/) run in the
- * page as it is, failing on any serious or critical violation. The script goes in through WebDriver, which the
- * console's Content-Security-Policy does not restrict.
+ * The automated accessibility audit: axe-core (pinned: the axe.min.js that com.deque.html.axe-core:selenium ships,
+ * a test dependency, so Maven alone brings it) run in the page as it is, failing on any serious or critical
+ * violation. The script goes in through WebDriver, which the console's Content-Security-Policy does not restrict.
  */
 final class Accessibility {
-    static final Path AXE = Path.of(System.getenv().getOrDefault("PROFILEHUB_AXE",
-            ".test-tools/node_modules/axe-core/axe.min.js"));
+    private static final String AXE = "/axe.min.js";
     private static String script;
 
     private Accessibility() {
@@ -26,12 +25,11 @@ final class Accessibility {
 
     private static synchronized String script() {
         if (script == null) {
-            if (!Files.isRegularFile(AXE)) {
-                Assertions.fail("axe-core is missing at " + AXE.toAbsolutePath() + ": run .ci/run, or npm install "
-                        + "--prefix .test-tools --no-save axe-core@4.14.1 (PROFILEHUB_AXE names another file)");
-            }
-            try {
-                script = Files.readString(AXE);
+            try (InputStream in = Accessibility.class.getResourceAsStream(AXE)) {
+                if (in == null) {
+                    Assertions.fail("axe-core's " + AXE + " is not on the test classpath (com.deque.html.axe-core:selenium)");
+                }
+                script = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
