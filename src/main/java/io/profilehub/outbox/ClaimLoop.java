@@ -47,29 +47,43 @@ final class ClaimLoop {
         this.wakeup = wakeup;
         this.sender = sender;
         this.settler = settler;
-        this.lanesPerRound = lanesPerRound(maxBatchSize, settings.concurrency());
+        this.lanesPerRound = lanesPerRound(maxBatchSize, settings.concurrency(),
+                Math.max(maxBatchSize, outbox.batchSize()));
     }
 
     /*
      * Lanes one round leases. A vendor that takes one user per request gets its throughput from concurrent workers,
-     * so each leases its share of the 64; one that takes batches gets it from full requests, so a round leases every
-     * lane with work (its other workers take over when one is busy sending).
+     * so each leases its share of the 64, and no more lanes than the round's batch: a round sends its profiles one
+     * request after another, and a worker holding every lane with work while it sends a few would leave the others
+     * idle. One that takes batches gets its throughput from full requests, so a round leases every lane with work
+     * (its other workers take over when one is busy sending).
      */
-    static int lanesPerRound(int maxBatchSize, int concurrency) {
-        return maxBatchSize > 1 ? LANES : Math.max(1, LANES / Math.max(1, concurrency));
+    static int lanesPerRound(int maxBatchSize, int concurrency, int batch) {
+        if (maxBatchSize > 1) {
+            return LANES;
+        }
+        return Math.max(1, Math.min(batch, LANES / Math.max(1, concurrency)));
     }
 
     /*
-     * Changes read per lane and round: enough that a round can fill its batch although changes spread unevenly over
-     * lanes (twice, or four times across all 64), and no more, so that a round holds a few batches in memory at most
-     * (40 workers reading 8 lanes of 100 changes filled the bench's 256 MB heap with full GCs of up to 9.6 s). The
-     * same for every kind of round: a worker that takes over a crashed one's lanes reads at least what that one may
-     * have sent, so no profile gets an older version after a newer one. A breaker's trial leases one lane and sends
-     * one request only.
+     * How deep a round reads each lane at least: a profile's consecutive changes go in one request (DeliveryPlan
+     * composes them), so a vendor that takes one user per request and a profile written faster than that vendor
+     * answers are kept apart by how many of them one round holds. Read one change per lane, every request carried one
+     * version and the slowest test vendor (250 ms, 2 workers) drained ~8 changes/s.
+     */
+    static final int DEPTH = 8;
+
+    /*
+     * Changes read per lane and round: at least DEPTH, and enough that a round can fill its batch although changes
+     * spread unevenly over lanes (twice, or four times across all 64), and no more, so that a round holds a few
+     * batches in memory at most (40 workers reading 8 lanes of 100 changes filled the bench's 256 MB heap with full
+     * GCs of up to 9.6 s). A fixed number, the same for every kind of round: a worker that takes over a crashed one's
+     * lanes reads at least what that one may have sent, so no profile gets an older version after a newer one. A
+     * breaker's trial leases one lane and sends one request only.
      */
     static int perLane(int batch, int lanesPerRound) {
         int spread = lanesPerRound == LANES ? 4 : 2;
-        return Math.max(1, (spread * batch + lanesPerRound - 1) / lanesPerRound);
+        return Math.max(DEPTH, (spread * batch + lanesPerRound - 1) / lanesPerRound);
     }
 
     boolean running() {

@@ -120,7 +120,7 @@ class ThreeInstancesCrashTest {
         long killedAt = System.nanoTime();
         long ackedAtKill = writers.ackCount();
         audit.awaitSessionsGone(sessions, Duration.ofSeconds(30));
-        Set<String> held = audit.inFlightOf(doomedId, 5); // batch-size 5, webhooks send one change a request
+        Set<String> held = audit.inFlightOf(doomedId, 8); // lanes are read 8 deep (ClaimLoop.perLane)
         System.out.println("FAULTS killed " + doomedId + " at " + Audit.time(System.currentTimeMillis()
                 - (System.nanoTime() - killedAt) / 1_000_000) + " holding " + held);
         Awaits.until(Duration.ofSeconds(90), () -> writers.ackCount() >= ackedAtKill + 150);
