@@ -66,10 +66,11 @@ final class ClaimLoop {
     }
 
     /*
-     * How deep a round reads each lane at least: a profile's consecutive changes go in one request (DeliveryPlan
-     * composes them), so a vendor that takes one user per request and a profile written faster than that vendor
-     * answers are kept apart by how many of them one round holds. Read one change per lane, every request carried one
-     * version and the slowest test vendor (250 ms, 2 workers) drained ~8 changes/s.
+     * How deep a round reads each lane at least. DeliveryPlan composes a profile's consecutive changes into one
+     * request, but only those the round holds: read one change per lane (batch-size 5, 2 workers), every request
+     * carried one version, and a vendor answering in 250 ms drained ~8 changes/s however many waited. With 8, a
+     * request carries up to 8 versions, and a round holds at most 8 changes per lane it leased (512 for a batching
+     * vendor's 64 lanes).
      */
     static final int DEPTH = 8;
 
@@ -77,9 +78,10 @@ final class ClaimLoop {
      * Changes read per lane and round: at least DEPTH, and enough that a round can fill its batch although changes
      * spread unevenly over lanes (twice, or four times across all 64), and no more, so that a round holds a few
      * batches in memory at most (40 workers reading 8 lanes of 100 changes filled the bench's 256 MB heap with full
-     * GCs of up to 9.6 s). A fixed number, the same for every kind of round: a worker that takes over a crashed one's
-     * lanes reads at least what that one may have sent, so no profile gets an older version after a newer one. A
-     * breaker's trial leases one lane and sends one request only.
+     * GCs of up to 9.6 s). A fixed number, given by the destination's configuration alone and the same for every
+     * kind of round: a worker that takes over a crashed one's lanes reads at least what that one may have sent, so no
+     * profile gets an older version after a newer one (db/V18, RoundInput.read). A breaker's trial leases one lane
+     * and sends one request only.
      */
     static int perLane(int batch, int lanesPerRound) {
         int spread = lanesPerRound == LANES ? 4 : 2;
