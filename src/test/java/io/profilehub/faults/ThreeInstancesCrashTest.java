@@ -107,8 +107,8 @@ class ThreeInstancesCrashTest {
         Awaits.until(Duration.ofSeconds(90), () -> {
             try {
                 owners.addAll(audit.instancesInFlight());
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
+            } catch (java.sql.SQLException e) {
+                return false; // the shared server may refuse a connection now and then (too many clients): ask again
             }
             return writers.ackCount() >= 150 && owners.contains(doomedId) && owners.contains(secondId)
                     && owners.size() >= 3
@@ -128,8 +128,8 @@ class ThreeInstancesCrashTest {
         Awaits.until(Duration.ofSeconds(60), () -> {
             try {
                 return audit.inFlightOf(doomedId).isEmpty();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
+            } catch (java.sql.SQLException e) {
+                return false; // as above: ask again
             }
         });
         long takenOver = System.nanoTime() - killedAt;
