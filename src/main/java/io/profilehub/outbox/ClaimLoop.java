@@ -47,29 +47,45 @@ final class ClaimLoop {
         this.wakeup = wakeup;
         this.sender = sender;
         this.settler = settler;
-        this.lanesPerRound = lanesPerRound(maxBatchSize, settings.concurrency());
+        this.lanesPerRound = lanesPerRound(maxBatchSize, settings.concurrency(),
+                Math.max(maxBatchSize, outbox.batchSize()));
     }
 
     /*
      * Lanes one round leases. A vendor that takes one user per request gets its throughput from concurrent workers,
-     * so each leases its share of the 64; one that takes batches gets it from full requests, so a round leases every
-     * lane with work (its other workers take over when one is busy sending).
+     * so each leases its share of the 64, and no more lanes than the round's batch: a round sends its profiles one
+     * request after another, and a worker holding every lane with work while it sends a few would leave the others
+     * idle. One that takes batches gets its throughput from full requests, so a round leases every lane with work
+     * (its other workers take over when one is busy sending).
      */
-    static int lanesPerRound(int maxBatchSize, int concurrency) {
-        return maxBatchSize > 1 ? LANES : Math.max(1, LANES / Math.max(1, concurrency));
+    static int lanesPerRound(int maxBatchSize, int concurrency, int batch) {
+        if (maxBatchSize > 1) {
+            return LANES;
+        }
+        return Math.max(1, Math.min(batch, LANES / Math.max(1, concurrency)));
     }
 
     /*
-     * Changes read per lane and round: enough that a round can fill its batch although changes spread unevenly over
-     * lanes (twice, or four times across all 64), and no more, so that a round holds a few batches in memory at most
-     * (40 workers reading 8 lanes of 100 changes filled the bench's 256 MB heap with full GCs of up to 9.6 s). The
-     * same for every kind of round: a worker that takes over a crashed one's lanes reads at least what that one may
-     * have sent, so no profile gets an older version after a newer one. A breaker's trial leases one lane and sends
-     * one request only.
+     * How deep a round reads each lane at least. DeliveryPlan composes a profile's consecutive changes into one
+     * request, but only those the round holds: read one change per lane (batch-size 5, 2 workers), every request
+     * carried one version, and a vendor answering in 250 ms drained ~8 changes/s however many waited. With 8, a
+     * request carries up to 8 versions, and a round holds at most 8 changes per lane it leased (512 for a batching
+     * vendor's 64 lanes).
+     */
+    static final int DEPTH = 8;
+
+    /*
+     * Changes read per lane and round: at least DEPTH, and enough that a round can fill its batch although changes
+     * spread unevenly over lanes (twice, or four times across all 64), and no more, so that a round holds a few
+     * batches in memory at most (40 workers reading 8 lanes of 100 changes filled the bench's 256 MB heap with full
+     * GCs of up to 9.6 s). A fixed number, given by the destination's configuration alone and the same for every
+     * kind of round: a worker that takes over a crashed one's lanes reads at least what that one may have sent, so no
+     * profile gets an older version after a newer one (db/V18, RoundInput.read). A breaker's trial leases one lane
+     * and sends one request only.
      */
     static int perLane(int batch, int lanesPerRound) {
         int spread = lanesPerRound == LANES ? 4 : 2;
-        return Math.max(1, (spread * batch + lanesPerRound - 1) / lanesPerRound);
+        return Math.max(DEPTH, (spread * batch + lanesPerRound - 1) / lanesPerRound);
     }
 
     boolean running() {

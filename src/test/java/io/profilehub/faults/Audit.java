@@ -320,8 +320,9 @@ final class Audit {
      * only ones at-least-once delivery may send twice. The change log has no per-event claim: an instance holds the
      * lanes whose cursor it leased, and with them their unsettled changes past the cursor's position, and the
      * changes of profiles parked in those lanes that were due while it held the lease (a round reads those too).
-     * A round reads at most {@code window} changes past a lane's position (the batch size, for connectors that send
-     * one change per request), so nothing further was read; the position has not moved while the lease is held.
+     * A round reads at most {@code window} changes past a lane's position (ClaimLoop.perLane: with batch-size 5 and
+     * connectors that send one change per request, 8), so nothing further was read; the position has not moved while
+     * the lease is held.
      */
     Set<String> inFlightOf(String instanceId) throws SQLException {
         return inFlightOf(instanceId, Integer.MAX_VALUE);

@@ -25,9 +25,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the events the dead process held in flight arrive twice.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@Timeout(value = 5, unit = TimeUnit.MINUTES)
+// Two starts of up to 2 minutes each (START) on a starved machine: 285 s were seen at load average 40.
+@Timeout(value = 8, unit = TimeUnit.MINUTES)
 class CrashRecoveryTest {
     private static final Duration START = Duration.ofMinutes(2);
+    /*
+     * A fixed workload, so the drain after the writers stop does not grow with how fast the service takes their
+     * requests: each profile gets STEPS writes, a client pausing PAUSE_MS after each, so the writing lasts several
+     * seconds (at least 1,200 / (6 threads x 20 steps/s) = 10 s) and the kill comes while clients write.
+     */
+    private static final int PROFILES = 30;
+    private static final int STEPS = 40;
+    private static final long PAUSE_MS = 50;
     private final String workspace = "ws_crash";
     private final String key = "phk_crash_" + UUID.randomUUID().toString().replace("-", "");
     private List<VendorFake> vendors;
@@ -66,7 +75,7 @@ class CrashRecoveryTest {
         long t0 = System.nanoTime();
         service.start(START);
         long firstStart = System.nanoTime() - t0;
-        Writers writers = new Writers("crash", 30, 6, 0, 0, 10, Duration.ofSeconds(20),
+        Writers writers = new Writers("crash", PROFILES, 6, 0, STEPS, PAUSE_MS, Duration.ofSeconds(20),
                 () -> service.alive() ? List.of(service.api()) : List.of()).start();
 
         // Mid-delivery: every vendor has work behind it, clients are writing, and a request is younger than the
@@ -80,17 +89,17 @@ class CrashRecoveryTest {
         long killedAt = System.nanoTime();
         long ackedAtKill = writers.ackCount();
         audit.awaitSessionsGone(sessions, Duration.ofSeconds(30));
-        Set<String> held = audit.inFlightOf(instance, 5); // batch-size 5, webhooks send one change a request
+        Set<String> held = audit.inFlightOf(instance, 8); // lanes are read 8 deep (ClaimLoop.perLane)
         System.out.println("FAULTS killed " + instance + " at " + Audit.time(System.currentTimeMillis()
                 - (System.nanoTime() - killedAt) / 1_000_000) + " holding " + held);
+        assertTrue(ackedAtKill < (long) PROFILES * STEPS, "the kill came while clients were writing");
         service.start(START);
         long downFor = System.nanoTime() - killedAt;
-        Awaits.until(Duration.ofSeconds(90), () -> writers.ackCount() >= ackedAtKill + 120);
-        writers.stop(Duration.ofSeconds(60));
-        // Bounded by the vendors: with batch-size 5 a round reads one change per lane (ClaimLoop.perLane), so each
-        // request carries one version and the slowest fake (250 ms, 2 workers) drains ~8 changes/s; the backlog grows
-        // with how fast the service takes the writers' requests. A timeout names what is still waiting.
-        Duration drained = audit.awaitDrained(Duration.ofSeconds(180));
+        writers.awaitDone(Duration.ofMinutes(2));
+        // A request carries a run of up to 8 consecutive changes of its profile (ClaimLoop.perLane), so even the
+        // slowest fake (250 ms an answer, 2 workers) takes the backlog of 30 profiles in seconds. A timeout names what
+        // is still waiting.
+        Duration drained = audit.awaitDrained(Duration.ofSeconds(60));
 
         assertTrue(writers.anomalies.isEmpty(), "client-side anomalies: " + writers.anomalies);
         Map<String, Integer> last = writers.lastStepById();

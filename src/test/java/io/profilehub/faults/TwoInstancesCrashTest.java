@@ -95,8 +95,8 @@ class TwoInstancesCrashTest {
         Awaits.until(Duration.ofSeconds(90), () -> {
             try {
                 owners.addAll(audit.instancesInFlight());
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
+            } catch (java.sql.SQLException e) {
+                return false; // the shared server may refuse a connection now and then (too many clients): ask again
             }
             return writers.ackCount() >= 150 && owners.contains(doomedId) && owners.size() >= 2
                     && vendors.stream().allMatch(v -> v.count() >= 15)
@@ -107,7 +107,7 @@ class TwoInstancesCrashTest {
         long killedAt = System.nanoTime();
         long ackedAtKill = writers.ackCount();
         audit.awaitSessionsGone(sessions, Duration.ofSeconds(30));
-        Set<String> held = audit.inFlightOf(doomedId, 5); // batch-size 5, webhooks send one change a request
+        Set<String> held = audit.inFlightOf(doomedId, 8); // lanes are read 8 deep (ClaimLoop.perLane)
         System.out.println("FAULTS killed " + doomedId + " at " + Audit.time(System.currentTimeMillis()
                 - (System.nanoTime() - killedAt) / 1_000_000) + " holding " + held);
         Awaits.until(Duration.ofSeconds(90), () -> writers.ackCount() >= ackedAtKill + 150);
@@ -115,8 +115,8 @@ class TwoInstancesCrashTest {
         Awaits.until(Duration.ofSeconds(60), () -> {
             try {
                 return audit.inFlightOf(doomedId).isEmpty();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
+            } catch (java.sql.SQLException e) {
+                return false; // as above: ask again
             }
         });
         long takenOver = System.nanoTime() - killedAt;

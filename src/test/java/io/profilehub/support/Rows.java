@@ -65,25 +65,38 @@ public final class Rows {
      * may remain. {@code expected}: tables the caller relies on being scanned, checked to exist.
      */
     public static List<String> tablesContaining(String value, List<String> expected) {
-        List<String> hits = new ArrayList<>();
+        return tablesContaining(List.of(value), expected).get(value);
+    }
+
+    /**
+     * The same for several values at once, by value: one scan of each table for all of them (each scan reads the
+     * whole schema of the run's shared database, every test class's rows; one per value made MergeApiTest's erasure
+     * test take ~60 s). A partition is read through its partitioned table, named as that table.
+     */
+    public static java.util.Map<String, List<String>> tablesContaining(List<String> values, List<String> expected) {
+        java.util.Map<String, List<String>> hits = new java.util.LinkedHashMap<>();
+        values.forEach(v -> hits.put(v, new ArrayList<>()));
         try (Connection c = TestDatabase.connect()) {
             List<String> tables = new ArrayList<>();
-            // The change log is partitioned: its parent reads every partition (and each partition is a table too).
-            try (ResultSet rs = c.getMetaData().getTables(null, "profilehub", "%",
-                    new String[]{"TABLE", "PARTITIONED TABLE"})) {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    select t.relname from pg_class t join pg_namespace n on n.oid = t.relnamespace
+                     where n.nspname = 'profilehub' and t.relkind in ('r', 'p') and not t.relispartition
+                     order by 1""");
+                 ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    tables.add(rs.getString("TABLE_NAME"));
+                    tables.add(rs.getString(1));
                 }
             }
             org.junit.jupiter.api.Assertions.assertTrue(tables.containsAll(expected), tables.toString());
             for (String table : tables) {
-                try (PreparedStatement ps = c.prepareStatement("select count(*) from profilehub." + table
-                        + " t where position(lower(?) in lower(t::text)) > 0")) {
-                    ps.setString(1, value);
+                // offset 0: each row is turned into text once, not once per value
+                try (PreparedStatement ps = c.prepareStatement("select distinct v from (select lower(t::text) as row"
+                        + " from profilehub." + table + " t offset 0) r cross join unnest(?::text[]) as v"
+                        + " where position(lower(v) in r.row) > 0")) {
+                    ps.setArray(1, c.createArrayOf("text", values.toArray()));
                     try (ResultSet rs = ps.executeQuery()) {
-                        rs.next();
-                        if (rs.getLong(1) > 0) {
-                            hits.add(table);
+                        while (rs.next()) {
+                            hits.get(rs.getString(1)).add(table);
                         }
                     }
                 }

@@ -127,19 +127,37 @@ public final class TestDatabase {
         }
     }
 
+    /*
+     * Every database at once, each on its own connection: a DROP DATABASE waits for a checkpoint (6 s for an empty
+     * database on this loaded machine), and concurrent ones share it. One after the other, a run's dozen databases
+     * outlasted surefire's 30 s exit timeout, which then killed the JVM with the databases left behind.
+     */
     private static synchronized void drop() {
-        for (String extra : extraDatabases) {
-            try {
-                execute("alter database " + extra + " with allow_connections true");
-                execute("drop database if exists " + extra + " with (force)");
-            } catch (RuntimeException e) {
-                System.err.println("could not drop test database " + extra + ": " + e.getMessage());
-            }
+        java.util.List<String> all = new java.util.ArrayList<>(extraDatabases);
+        all.add(database);
+        java.util.List<Thread> drops = new java.util.ArrayList<>();
+        for (String name : all) {
+            Thread t = new Thread(() -> {
+                try {
+                    if (!name.equals(database)) {
+                        execute("alter database " + name + " with allow_connections true");
+                    }
+                    execute("drop database if exists " + name + " with (force)");
+                } catch (RuntimeException e) {
+                    System.err.println("could not drop test database " + name + ": " + e.getMessage());
+                }
+            }, "drop-" + name);
+            t.start();
+            drops.add(t);
         }
-        try {
-            execute("drop database if exists " + database + " with (force)");
-        } catch (RuntimeException e) {
-            System.err.println("could not drop test database " + database + ": " + e.getMessage());
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(25).toNanos();
+        for (Thread t : drops) {
+            try {
+                t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
         if (server.owner() != null) {
             try {
