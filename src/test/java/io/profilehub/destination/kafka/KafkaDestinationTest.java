@@ -135,6 +135,98 @@ class KafkaDestinationTest extends ServiceTest {
         }
     }
 
+    @Test
+    void aRecordTheBrokerRefusesForGoodIsDeadLetteredAndTheOthersGoOn() {
+        // The topic "small" takes records of up to 2,000 bytes.
+        StringBuilder traits = new StringBuilder();
+        for (int i = 0; i < 12; i++) {
+            traits.append(i == 0 ? "" : ",").append("\"t").append(i).append("\":\"").append("x".repeat(200)).append('"');
+        }
+        Api.Response created = api().post("/identify", "{\"identifiers\":{\"email\":\"big@example.com\"},"
+                + "\"traits\":{" + traits + "}}");
+        assertEquals(201, created.status(), created.body());
+        String big = created.json().get("id").asText();
+        String fine = api().post("/identify", "{\"identifiers\":{\"email\":\"fine@example.com\"}}").json()
+                .get("id").asText();
+        try (KafkaBroker.Reader reader = broker.reader("small")) {
+            reader.until(Duration.ofSeconds(30), read -> lastVersion(read, fine) == 1);
+        }
+        Awaits.until(Duration.ofSeconds(30), () -> destination("small").get("dead").asLong() == 1);
+        JsonNode small = destination("small");
+        assertTrue(small.get("lastError").asText().startsWith("the broker refuses this record for good "
+                + "(RecordTooLargeException)"), small.toString());
+        JsonNode letters = api().get("/sync/dead-letters?destination=small").json().get("data");
+        assertEquals(1, letters.size());
+        assertEquals(big, letters.get(0).get("userId").asText());
+        assertEquals(0, destination("stream").get("dead").asLong(), "the topic without the limit took it");
+    }
+
+    @Test
+    void refusedAccessPausesTheDestinationUntilGrantedAndResumed() {
+        // "locked" writes as SASL user "stranger" (client properties passed through), who has no ACL at first.
+        String id = api().post("/identify", "{\"identifiers\":{\"email\":\"locked@example.com\"}}").json()
+                .get("id").asText();
+        Awaits.until(Duration.ofSeconds(30), () -> destination("locked").get("paused").asBoolean());
+        JsonNode locked = destination("locked");
+        assertTrue(locked.get("pausedReason").asText().contains("TopicAuthorizationException"), locked.toString());
+        assertEquals(0, locked.get("dead").asLong(), "nothing dead-lettered: every record waits for the grant");
+        assertEquals("kafka://" + broker.saslBootstrapServers() + "/locked", locked.get("url").asText());
+
+        broker.allowWrite(KafkaBroker.STRANGER, "locked");
+        assertEquals(200, api().post("/sync/destinations/locked/resume", "{}").status());
+        try (KafkaBroker.Reader reader = broker.reader("locked")) {
+            reader.until(Duration.ofSeconds(30), read -> lastVersion(read, id) == 1);
+        }
+    }
+
+    @Test
+    void aBrokerRestartLosesNothingAndKeepsEachProfilesOrder() {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            ids.add(api().post("/identify", "{\"identifiers\":{\"email\":\"restart" + i + "@example.com\"}}")
+                    .json().get("id").asText());
+        }
+        try (KafkaBroker.Reader reader = broker.reader("profiles")) {
+            reader.until(Duration.ofSeconds(30), read -> ids.stream().allMatch(id -> lastVersion(read, id) == 1));
+        }
+        broker.stop();
+        try {
+            for (int step = 1; step <= 3; step++) {
+                for (String id : ids) {
+                    assertEquals(200, api().post("/identify/" + id, "{\"traits\":{\"step\":" + step + "}}")
+                            .status());
+                }
+            }
+            // Retried with backoff while the broker is away; nothing is given up.
+            Awaits.until(Duration.ofSeconds(30), () -> destination("stream").path("lastError").asText()
+                    .endsWith("retrying"));
+            assertEquals(0, destination("stream").get("dead").asLong());
+        } finally {
+            broker.start();
+        }
+        try (KafkaBroker.Reader reader = broker.reader("profiles")) {
+            List<ConsumerRecord<String, byte[]>> records = reader.until(Duration.ofSeconds(90),
+                    read -> ids.stream().allMatch(id -> lastVersion(read, id) == 4));
+            for (String id : ids) {
+                long previous = 0;
+                for (ConsumerRecord<String, byte[]> r : of(records, id)) {
+                    long version = Api.json(new String(r.value(), StandardCharsets.UTF_8)).get("version").asLong();
+                    assertTrue(version >= previous, id + ": version " + version + " after " + previous);
+                    previous = version;
+                }
+            }
+        }
+    }
+
+    private JsonNode destination(String name) {
+        for (JsonNode d : api().get("/sync/destinations").json().get("data")) {
+            if (d.get("name").asText().equals(name)) {
+                return d;
+            }
+        }
+        throw new AssertionError("no destination " + name);
+    }
+
     private static long lastVersion(List<ConsumerRecord<String, byte[]>> records, String id) {
         List<ConsumerRecord<String, byte[]>> mine = of(records, id);
         if (mine.isEmpty() || mine.get(mine.size() - 1).value() == null) {
