@@ -137,6 +137,7 @@ for name in $NAMES; do
   b=${name#*-}
   sleep "$SETTLE"
   db_snapshot "$OUT/db-$name.0"; cpu_begin "$name"
+  : > "$OUT/offsets-$name.txt"
   java -Dlogback.configurationFile="$OUT/quiet-logback.xml" -cp "$CP" "$BENCH_DIR/KafkaOffsets.java" \
     "127.0.0.1:$KAFKA_PORT" "bench-${name#k}" "$PARTITIONS" "$changes" "$DRAIN_MAX" > "$OUT/offsets-$name.txt" 2>&1 &
   counter=$!
