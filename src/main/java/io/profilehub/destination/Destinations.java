@@ -37,9 +37,9 @@ import java.util.stream.Collectors;
  * The destinations configured under {@code profilehub.destinations.<name>}, read and checked once at start-up from
  * every property source (files, system properties, environment variables, with Micronaut's precedence). The common
  * keys are bound and validated by the framework ({@link DestinationProperties}); the type-specific options are
- * listed here, since only the type knows them. A destination with an unknown type, without url or token, with a value
- * that does not convert or validate, or with a key its type does not know stops the service with a message naming
- * the key.
+ * listed here, since only the type knows them. A destination with an unknown type, of an HTTP type without url or
+ * token, with a value that does not convert or validate, or with a key its type does not know stops the service with
+ * a message naming the key.
  */
 @Singleton
 public class Destinations {
