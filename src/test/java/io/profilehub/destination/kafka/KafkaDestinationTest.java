@@ -42,6 +42,7 @@ class KafkaDestinationTest extends ServiceTest {
         broker.createTopic("profiles", PARTITIONS, Map.of());
         broker.createTopic("small", 2, Map.of("max.message.bytes", "2000"));
         broker.createTopic("locked", 2, Map.of());
+        broker.createTopic("unacked", 2, Map.of());
         Map<String, String> p = new HashMap<>();
         p.put("profilehub.outbox.poll-interval", "500ms");
         p.put("profilehub.outbox.retry.initial-delay", "200ms");
@@ -51,6 +52,7 @@ class KafkaDestinationTest extends ServiceTest {
         destination(p, "stream", broker.bootstrapServers(), "profiles");
         destination(p, "small", broker.bootstrapServers(), "small");
         destination(p, "locked", broker.saslBootstrapServers(), "locked");
+        destination(p, "unacked", broker.bootstrapServers(), "unacked");
         p.put("profilehub.destinations.locked.properties.security.protocol", "SASL_PLAINTEXT");
         p.put("profilehub.destinations.locked.properties.sasl.mechanism", "PLAIN");
         p.put("profilehub.destinations.locked.properties.sasl.jaas.config",
@@ -177,6 +179,33 @@ class KafkaDestinationTest extends ServiceTest {
         try (KafkaBroker.Reader reader = broker.reader("locked")) {
             reader.until(Duration.ofSeconds(30), read -> lastVersion(read, id) == 1);
         }
+    }
+
+    @Test
+    void nothingCountsAsDeliveredUntilTheBrokerAcknowledged() {
+        String id = api().post("/identify", "{\"identifiers\":{\"email\":\"unacked@example.com\"}}").json()
+                .get("id").asText();
+        try (KafkaBroker.Reader reader = broker.reader("unacked")) {
+            reader.until(Duration.ofSeconds(30), read -> lastVersion(read, id) == 1);
+        }
+        Awaits.until(Duration.ofSeconds(30), () -> destination("unacked").get("pending").asLong() == 0);
+        long delivered = destination("unacked").get("deliveredLastHour").asLong();
+        // The broker keeps its connections and the producer its metadata, but nothing is acknowledged.
+        broker.freeze();
+        try {
+            assertEquals(200, api().post("/identify/" + id, "{\"traits\":{\"plan\":\"pro\"}}").status());
+            Awaits.until(Duration.ofSeconds(30), () -> destination("unacked").path("lastError").asText()
+                    .startsWith("no acknowledgement from the broker within 4000 ms"));
+            JsonNode waiting = destination("unacked");
+            assertEquals(delivered, waiting.get("deliveredLastHour").asLong(), waiting.toString());
+            assertEquals(1, waiting.get("pending").asLong(), waiting.toString());
+        } finally {
+            broker.thaw();
+        }
+        try (KafkaBroker.Reader reader = broker.reader("unacked")) {
+            reader.until(Duration.ofSeconds(90), read -> lastVersion(read, id) == 2);
+        }
+        Awaits.until(Duration.ofSeconds(30), () -> destination("unacked").get("pending").asLong() == 0);
     }
 
     @Test
