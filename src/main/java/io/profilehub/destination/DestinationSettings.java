@@ -7,7 +7,8 @@ import java.util.Map;
 
 /**
  * One configured destination ({@code profilehub.destinations.<name>}). {@code options} holds the type-specific keys.
- * The token is a secret: it is never part of toString, logs or status output.
+ * The token is a secret: it is never part of toString, logs or status output (null for types that take none, such as
+ * kafka, whose url is the address its factory gives).
  */
 public record DestinationSettings(String name, String type, URI url, String token, boolean enabled,
                                   List<String> workspaces, int concurrency, Double rateLimit, Duration timeout,

@@ -37,9 +37,9 @@ import java.util.stream.Collectors;
  * The destinations configured under {@code profilehub.destinations.<name>}, read and checked once at start-up from
  * every property source (files, system properties, environment variables, with Micronaut's precedence). The common
  * keys are bound and validated by the framework ({@link DestinationProperties}); the type-specific options are
- * listed here, since only the type knows them. A destination with an unknown type, without url or token, with a value
- * that does not convert or validate, or with a key its type does not know stops the service with a message naming
- * the key.
+ * listed here, since only the type knows them. A destination with an unknown type, of an HTTP type without url or
+ * token, with a value that does not convert or validate, or with a key its type does not know stops the service with
+ * a message naming the key.
  */
 @Singleton
 public class Destinations {
@@ -240,22 +240,30 @@ public class Destinations {
                         .map(k -> k.endsWith(".") ? k + "<key>" : k).toList());
             }
         }
-        String url = blankless(bound.getUrl());
-        if (url == null) {
-            throw new ConfigurationException(key + ".url is missing");
+        Map<String, Object> options = new LinkedHashMap<>();
+        for (String option : keys) {
+            if (!COMMON_KEYS.contains(option)) {
+                options.put(option, values.getProperty(key + "." + option, String.class).orElse(""));
+            }
         }
         URI uri;
-        try {
-            uri = URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
-            if (uri.getHost() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))) {
-                throw new IllegalArgumentException();
+        String token;
+        if (factory.http()) {
+            uri = httpUrl(key, bound);
+            token = blankless(bound.getToken());
+            if (token == null) {
+                throw new ConfigurationException(key + ".token is missing");
             }
-        } catch (IllegalArgumentException e) {
-            throw new ConfigurationException(key + ".url '" + url + "' is not an http(s) URL");
-        }
-        String token = blankless(bound.getToken());
-        if (token == null) {
-            throw new ConfigurationException(key + ".token is missing");
+        } else {
+            for (String common : List.of("url", "token")) {
+                if (keys.contains(common)) {
+                    throw new ConfigurationException(key + "." + common + " is not an option of " + type
+                            + " destinations: they name where they send in " + factory.options().stream().sorted()
+                            .map(k -> k.endsWith(".") ? k + "<key>" : k).toList());
+                }
+            }
+            uri = factory.address(key, options);
+            token = null;
         }
         String enabled = blankless(bound.getEnabled());
         List<String> workspaces = bound.getWorkspaces() == null ? List.of() : bound.getWorkspaces().stream()
@@ -264,15 +272,25 @@ public class Destinations {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new ConfigurationException(key + ".timeout must be longer than zero, not " + timeout);
         }
-        Map<String, Object> options = new LinkedHashMap<>();
-        for (String option : keys) {
-            if (!COMMON_KEYS.contains(option)) {
-                options.put(option, values.getProperty(key + "." + option, String.class).orElse(""));
-            }
-        }
         return new DestinationSettings(name, type, uri, token, enabled == null || Boolean.parseBoolean(enabled),
                 workspaces, bound.getConcurrency() == null ? DEFAULT_CONCURRENCY : bound.getConcurrency(),
                 bound.getRateLimit(), timeout, bound.getBatchSize(), Collections.unmodifiableMap(options));
+    }
+
+    private static URI httpUrl(String key, DestinationProperties bound) {
+        String url = blankless(bound.getUrl());
+        if (url == null) {
+            throw new ConfigurationException(key + ".url is missing");
+        }
+        try {
+            URI uri = URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
+            if (uri.getHost() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))) {
+                throw new IllegalArgumentException();
+            }
+            return uri;
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationException(key + ".url '" + url + "' is not an http(s) URL");
+        }
     }
 
     private static String blankless(String value) {

@@ -44,7 +44,7 @@ public record DeliveryPlan(List<Planned> deliveries, List<ClaimedEvent> supersed
                 // A profile is deleted once; whatever was queued before its delete need not reach the vendor.
                 ClaimedEvent delete = events.get(lastDelete);
                 superseded.addAll(events.subList(0, lastDelete));
-                deliveries.add(new Planned(delivery(delete, delete.payload()), List.of(delete)));
+                deliveries.add(new Planned(delivery(delete, delete.payload(), List.of(delete)), List.of(delete)));
                 deferred.addAll(events.subList(lastDelete + 1, events.size()));
                 continue;
             }
@@ -64,13 +64,14 @@ public record DeliveryPlan(List<Planned> deliveries, List<ClaimedEvent> supersed
                 settled.add(events.get(i));
             }
             deferred.addAll(events.subList(i, events.size()));
-            deliveries.add(new Planned(delivery(events.get(0), composed), settled));
+            deliveries.add(new Planned(delivery(events.get(0), composed, settled), settled));
         }
         return new DeliveryPlan(deliveries, superseded, deferred);
     }
 
-    private static Delivery delivery(ClaimedEvent event, ObjectNode payload) {
-        return new Delivery(event.workspaceId(), event.profileId(), event.kind(), payload);
+    private static Delivery delivery(ClaimedEvent event, ObjectNode payload, List<ClaimedEvent> settled) {
+        return new Delivery(event.workspaceId(), event.profileId(), event.kind(), payload, event.lane(),
+                settled.stream().map(ClaimedEvent::origin).toList());
     }
 
     /**

@@ -2,6 +2,7 @@ package io.profilehub.outbox;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.profilehub.destination.ChangeOrigin;
 import io.profilehub.http.JsonInput;
 import jakarta.inject.Singleton;
 
@@ -74,7 +75,7 @@ public class DeliveryRepository {
 
     private static final String CHANGE_COLUMNS = """
             l.workspace_id, l.id, l.profile_id, l.kind, l.change::text, l.created_at, l.lane, l.seq, l.version,
-            l.destination""";
+            l.destination, l.cause, l.source_key_id, l.source_label""";
 
     /*
      * Per lane, the first `limit` changes for this destination within (position, position + span]: the changes of
@@ -539,7 +540,8 @@ public class DeliveryRepository {
                 Long v = rs.wasNull() ? null : version;
                 changes.add(new LoggedChange(new ClaimedEvent(rs.getString(1), rs.getLong(2), rs.getString(3),
                         rs.getString(4), object(rs.getString(5)), 0, rs.getTimestamp(6).toInstant(), rs.getInt(7),
-                        rs.getLong(8), v), rs.getString(10)));
+                        rs.getLong(8), v, new ChangeOrigin(rs.getString(11), rs.getString(12), rs.getString(13))),
+                        rs.getString(10)));
             }
         }
         return changes;

@@ -82,7 +82,9 @@ final class PauseState {
         paused = true;
         // Shared by every workspace the destination serves: the cause, never the vendor's answer (it may echo a
         // profile); the log gets the answer's shape only.
-        String reason = "credentials refused (HTTP " + outcome.status() + "); fix the token and resume the destination";
+        // A connector without HTTP statuses (Kafka) says in its own words what was refused and what to fix.
+        String reason = outcome.status() == 0 && outcome.detail() != null ? outcome.detail()
+                : "credentials refused (HTTP " + outcome.status() + "); fix the token and resume the destination";
         LOG.warn("Destination {} paused: {}; the vendor answered {}", destination, reason,
                 VendorHttp.summary(outcome.detail()));
         tx.executeWrite(status -> {

@@ -122,7 +122,7 @@ record RoundInput(List<DeliveryRepository.Lease> leases, Map<Integer, Long> upto
             if (forUs(ch, destination)) {
                 ClaimedEvent e = ch.event();
                 queue.events.add(new ClaimedEvent(e.workspaceId(), e.id(), e.profileId(), e.kind(), e.payload(),
-                        queue.priorAttempts(), e.createdAt(), e.lane(), e.seq(), e.version()));
+                        queue.priorAttempts(), e.createdAt(), e.lane(), e.seq(), e.version(), e.origin()));
             }
         }
         fetched.forEach((key, n) -> queues.get(key).truncated = n >= perProfile);

@@ -76,6 +76,6 @@ final class RoundSender {
         ObjectNode event = delivery.event().deepCopy();
         ObjectNode locator = event.putObject("locator");
         sealer.unseal(event.remove("sealed").asText()).forEach(locator::put);
-        return new Delivery(delivery.workspaceId(), delivery.profileId(), delivery.kind(), event);
+        return delivery.withEvent(event);
     }
 }

@@ -166,6 +166,76 @@ final class Audit {
         return new VendorReport(vendor.name(), vendor.count(), accepted, repeatedSteps, unrecordedSends);
     }
 
+    /** What a Kafka topic held: records, steps carried more than once, and the most steps one record carried. */
+    record KafkaReport(long records, long repeatedSteps, int longestRun) {
+    }
+
+    /**
+     * Checks a Kafka destination's topic, read from its beginning, against the acknowledged steps: per profile (its
+     * records in partition order, which is the order a consumer sees), each record carries a contiguous run of steps
+     * (traits v1..vN) ending at its version; none brings an older version than one before it, none skips a step,
+     * and every acknowledged step arrived. A step may come twice only where at-least-once allows it: a record the
+     * broker took from an instance that was killed before it settled the round ({@code held}, its events in flight),
+     * sent again by the instance that took over its lanes.
+     */
+    static KafkaReport checkKafka(String destination, List<org.apache.kafka.clients.consumer.ConsumerRecord<String,
+            byte[]>> records, Map<String, Integer> lastStepById, Set<String> held) {
+        List<String> problems = new ArrayList<>();
+        Map<String, List<JsonNode>> byProfile = new HashMap<>();
+        for (var r : records) {
+            String id = r.key().substring(r.key().indexOf(':') + 1);
+            byProfile.computeIfAbsent(id, k -> new ArrayList<>())
+                    .add(Api.json(new String(r.value(), java.nio.charset.StandardCharsets.UTF_8)));
+        }
+        long repeated = 0;
+        int longest = 0;
+        for (Map.Entry<String, Integer> expected : lastStepById.entrySet()) {
+            String id = expected.getKey();
+            int latest = 0;
+            List<String> seen = new ArrayList<>();
+            for (JsonNode event : byProfile.getOrDefault(id, List.of())) {
+                List<Integer> steps = new ArrayList<>();
+                event.path("traits").fieldNames().forEachRemaining(n -> {
+                    if (n.matches("v\\d+")) {
+                        steps.add(Integer.parseInt(n.substring(1)));
+                    }
+                });
+                steps.sort(Integer::compare);
+                int version = event.path("version").asInt();
+                seen.add(steps + "->v" + version);
+                longest = Math.max(longest, steps.size());
+                if (steps.isEmpty() || steps.get(steps.size() - 1) - steps.get(0) + 1 != steps.size()
+                        || steps.get(steps.size() - 1) != version) {
+                    problems.add(id + ": a record is not one contiguous run of steps ending at its version: " + seen);
+                    continue;
+                }
+                if (version < latest) {
+                    problems.add(id + ": version " + version + " after version " + latest + ": " + seen);
+                }
+                if (steps.get(0) > latest + 1) {
+                    problems.add(id + ": a record starts at step " + steps.get(0) + " but step " + (latest + 1)
+                            + " never came: " + seen);
+                }
+                for (int step = steps.get(0); step <= Math.min(latest, version); step++) {
+                    repeated++;
+                    if (!held.contains(key(destination, id, step))) {
+                        problems.add(id + ": step " + step + " came twice, but no killed instance held it: " + seen);
+                    }
+                }
+                latest = Math.max(latest, version);
+            }
+            if (latest != expected.getValue()) {
+                problems.add(id + ": the topic's last version is " + latest + ", the last acknowledged step "
+                        + expected.getValue() + ": " + seen);
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new AssertionError(destination + ": " + problems.size() + " problems, first ones:\n  "
+                    + String.join("\n  ", problems.subList(0, Math.min(10, problems.size()))));
+        }
+        return new KafkaReport(records.size(), repeated, longest);
+    }
+
     private static String history(List<VendorFake.Received> requests) {
         StringBuilder b = new StringBuilder("; all its requests:");
         for (VendorFake.Received r : requests) {

@@ -6,7 +6,6 @@ import io.profilehub.destination.Delivery;
 import io.profilehub.destination.DestinationSettings;
 import io.profilehub.destination.Outcome;
 import io.profilehub.destination.VendorClient;
-import io.profilehub.http.Timestamps;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -38,9 +37,7 @@ public final class WebhookConnector implements Connector {
     }
 
     private Outcome sendOne(Delivery delivery) {
-        // PostgreSQL writes microseconds and +00:00 into the stored event; receivers get the API's one format.
-        var event = (ObjectNode) Timestamps.event(delivery.event().deepCopy());
-        event.remove("result");
+        ObjectNode event = delivery.document();
         byte[] body = event.toString().getBytes(StandardCharsets.UTF_8);
         Map<String, String> headers = Map.of(
                 SIGNATURE_HEADER, "sha256=" + sign(settings.token(), body),
