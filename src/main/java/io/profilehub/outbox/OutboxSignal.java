@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -38,6 +39,7 @@ public class OutboxSignal {
     private final Set<String> pending = ConcurrentHashMap.newKeySet();
     private volatile Consumer<String> local = destination -> { };
     private volatile Consumer<String> localState = destination -> { };
+    private final List<Consumer<String>> commitListeners = new CopyOnWriteArrayList<>();
     /* Its one daemon thread starts with the first announcement: an instance without destinations has none. */
     private final ExecutorService notifier = Executors.newSingleThreadExecutor(task -> {
         Thread thread = new Thread(task, "outbox-notifier");
@@ -72,8 +74,19 @@ public class OutboxSignal {
         localState.accept(destination);
     }
 
+    /**
+     * Told the workspace of every change this instance commits, whether or not a destination serves it: readers of
+     * the pull feed (feed/) waiting for a workspace's next change.
+     */
+    public void onCommit(Consumer<String> listener) {
+        commitListeners.add(listener);
+    }
+
     /** A transaction that may have written events for any destination of this workspace has committed. */
     public void committed(String workspaceId) {
+        for (Consumer<String> listener : commitListeners) {
+            listener.accept(workspaceId);
+        }
         for (String destination : destinations.namesFor(workspaceId)) {
             destinationChanged(destination);
         }

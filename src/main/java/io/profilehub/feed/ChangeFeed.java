@@ -1,0 +1,121 @@
+package io.profilehub.feed;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.TaskScheduler;
+import io.micronaut.transaction.TransactionOperations;
+import io.profilehub.http.JsonInput;
+import io.profilehub.http.Timestamps;
+import jakarta.inject.Named;
+import jakarta.inject.Singleton;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledFuture;
+
+/**
+ * A workspace's changes after a position, as the webhook would send them, each with the cursor that resumes after
+ * it; and the long poll: with nothing new, the reader waits for the workspace's next commit, holding no connection.
+ */
+@Singleton
+class ChangeFeed {
+
+    /** A page: the changes, and the position after the last of them (the one given when there are none). */
+    record Changes(List<ObjectNode> items, FeedPosition next) {
+    }
+
+    private final TransactionOperations<Connection> tx;
+    private final FeedRepository repository;
+    private final FeedCursors cursors;
+    private final CommitWaiters waiters;
+    private final ExecutorService blocking;
+    private final TaskScheduler timer;
+
+    ChangeFeed(TransactionOperations<Connection> tx, FeedRepository repository, FeedCursors cursors,
+               CommitWaiters waiters, @Named(TaskExecutors.BLOCKING) ExecutorService blocking,
+               TaskScheduler timer) {
+        this.tx = tx;
+        this.repository = repository;
+        this.cursors = cursors;
+        this.waiters = waiters;
+        this.blocking = blocking;
+        this.timer = timer;
+    }
+
+    /**
+     * The changes after {@code from}; when there are none, the first that commit within {@code wait} (an empty page
+     * when none does). Each look is a short transaction of its own.
+     */
+    CompletableFuture<Changes> poll(String workspaceId, FeedPosition from, int limit, Duration wait) {
+        return poll(workspaceId, from, limit, System.nanoTime() + wait.toNanos());
+    }
+
+    private CompletableFuture<Changes> poll(String workspaceId, FeedPosition from, int limit, long deadline) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+            return CompletableFuture.completedFuture(read(workspaceId, from, limit));
+        }
+        CompletableFuture<Void> commit = waiters.next(workspaceId);
+        Changes changes;
+        try {
+            changes = read(workspaceId, from, limit);
+        } catch (RuntimeException e) {
+            waiters.forget(workspaceId, commit);
+            throw e;
+        }
+        if (!changes.items().isEmpty()) {
+            waiters.forget(workspaceId, commit);
+            return CompletableFuture.completedFuture(changes);
+        }
+        ScheduledFuture<?> end = timer.schedule(Duration.ofNanos(left), () -> commit.complete(null));
+        // A commit may bring only changes the feed leaves out (a backfill's, say): then look again and wait on.
+        return commit.thenComposeAsync(woken -> {
+            end.cancel(false);
+            waiters.forget(workspaceId, commit);
+            return poll(workspaceId, from, limit, deadline);
+        }, blocking);
+    }
+
+    Changes read(String workspaceId, FeedPosition from, int limit) {
+        List<FeedRepository.Row> rows = tx.executeRead(status ->
+                repository.after(status.getConnection(), workspaceId, from, limit));
+        List<ObjectNode> items = new ArrayList<>(rows.size());
+        FeedPosition position = from;
+        for (FeedRepository.Row row : rows) {
+            position = position.after(row.lane(), row.id());
+            ObjectNode item = event(row.event());
+            item.put("cursor", cursors.issue(workspaceId, position));
+            items.add(item);
+        }
+        return new Changes(items, position);
+    }
+
+    /* The document the webhook connector sends for this change (WebhookConnector): the API's timestamps, no "result". */
+    private ObjectNode event(String stored) {
+        try {
+            ObjectNode event = (ObjectNode) JsonInput.MAPPER.readTree(stored);
+            if (event.path("occurredAt").isTextual()) {
+                event.put("occurredAt", Timestamps.iso(event.get("occurredAt").asText()));
+            }
+            event.remove("result");
+            event.remove("sealed"); // erasure locators travel to their own destination only (none is in the feed)
+            return event;
+        } catch (IOException e) {
+            throw new UncheckedIOException("change_log.change is not JSON", e);
+        }
+    }
+
+    String cursor(String workspaceId, FeedPosition position) {
+        return cursors.issue(workspaceId, position);
+    }
+
+    FeedPosition position(String cursor, String workspaceId) {
+        return cursors.read(cursor, workspaceId);
+    }
+}
