@@ -35,7 +35,22 @@ class PackageCyclesTest {
                 .should().dependOnClassesThat().resideInAnyPackage(
                         "io.profilehub.auth..", "io.profilehub.profile..", "io.profilehub.outbox..",
                         "io.profilehub.erasure..", "io.profilehub.sync..", "io.profilehub.destination..",
-                        "io.profilehub.identity..", "io.profilehub.suppression..", "io.profilehub.console..")
+                        "io.profilehub.identity..", "io.profilehub.suppression..", "io.profilehub.console..",
+                        "io.profilehub.feed..")
+                .check(classes);
+    }
+
+    @Test
+    void thePullFeedOnlyReadsTheChangeLogAndHearsItsCommits() {
+        // feed/ serves the log as it is: it must not reach into the write paths or the operators' API.
+        noClasses().that().resideInAnyPackage("io.profilehub.feed..")
+                .should().dependOnClassesThat().resideInAnyPackage(
+                        "io.profilehub.profile..", "io.profilehub.erasure..", "io.profilehub.merge..",
+                        "io.profilehub.sync..", "io.profilehub.history..", "io.profilehub.export..",
+                        "io.profilehub.destination..")
+                .check(classes);
+        noClasses().that().resideOutsideOfPackage("io.profilehub.feed..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.profilehub.feed..")
                 .check(classes);
     }
 
@@ -44,7 +59,7 @@ class PackageCyclesTest {
         noClasses().that().resideInAnyPackage("io.profilehub.outbox..", "io.profilehub.destination..")
                 .should().dependOnClassesThat().resideInAnyPackage(
                         "io.profilehub.profile..", "io.profilehub.erasure..", "io.profilehub.sync..",
-                        "io.profilehub.auth..")
+                        "io.profilehub.auth..", "io.profilehub.feed..")
                 .check(classes);
     }
 }
