@@ -13,8 +13,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.sql.Connection;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.StringJoiner;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -26,8 +26,11 @@ import java.util.concurrent.ScheduledFuture;
 @Singleton
 class ChangeFeed {
 
-    /** A page: the changes, and the position after the last of them (the one given when there are none). */
-    record Changes(List<ObjectNode> items, FeedPosition next) {
+    /**
+     * A page: the changes as a JSON array (each written once, cursor included), how many, and the position after
+     * the last of them (the one given when there are none).
+     */
+    record Changes(String json, int count, FeedPosition next) {
     }
 
     private final TransactionOperations<Connection> tx;
@@ -69,7 +72,7 @@ class ChangeFeed {
             waiters.forget(workspaceId, commit);
             throw e;
         }
-        if (!changes.items().isEmpty()) {
+        if (changes.count() > 0) {
             waiters.forget(workspaceId, commit);
             return CompletableFuture.completedFuture(changes);
         }
@@ -85,15 +88,19 @@ class ChangeFeed {
     Changes read(String workspaceId, FeedPosition from, int limit) {
         List<FeedRepository.Row> rows = tx.executeRead(status ->
                 repository.after(status.getConnection(), workspaceId, from, limit));
-        List<ObjectNode> items = new ArrayList<>(rows.size());
+        StringJoiner items = new StringJoiner(",", "[", "]");
         FeedPosition position = from;
         for (FeedRepository.Row row : rows) {
             position = position.after(row.lane(), row.id());
             ObjectNode item = event(row.event());
             item.put("cursor", cursors.issue(workspaceId, position));
-            items.add(item);
+            try {
+                items.add(JsonInput.MAPPER.writeValueAsString(item));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
-        return new Changes(items, position);
+        return new Changes(items.toString(), rows.size(), position);
     }
 
     /* The document the webhook connector sends for this change (WebhookConnector): the API's timestamps, no "result". */

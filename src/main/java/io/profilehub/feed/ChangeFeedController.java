@@ -29,7 +29,7 @@ public class ChangeFeedController {
         FeedPosition from = feed.position(query.after(), workspaceId);
         return feed.poll(workspaceId, from, query.limit(), query.waitDuration()).thenApply(changes -> {
             String next = feed.cursor(workspaceId, changes.next());
-            return new ChangePage(changes.items(), next, new Page.Meta(query.limit(),
+            return new ChangePage(changes.json(), next, new Page.Meta(query.limit(),
                     url(query.after(), query), url(next, query), null));
         });
     }

@@ -1,14 +1,15 @@
 package io.profilehub.feed;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.annotation.JsonRawValue;
 import io.profilehub.http.Page;
-
-import java.util.List;
 
 /**
  * An answer of GET /changes: the changes (each the webhook's document plus its {@code cursor}), the cursor to
  * resume after the last of them (the one given when there were none: the feed has no last page), and the listings'
  * {@code meta}, whose nextPageUrl is always that of the next read.
+ *
+ * @param data the JSON array of the changes as written once by ChangeFeed: a page of 1,000 trees written again
+ *             here cost a fifth of the feed's time
  */
-record ChangePage(List<ObjectNode> data, String nextCursor, Page.Meta meta) {
+record ChangePage(@JsonRawValue String data, String nextCursor, Page.Meta meta) {
 }

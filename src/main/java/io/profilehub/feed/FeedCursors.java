@@ -23,9 +23,21 @@ class FeedCursors {
     private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();
 
     private final PageTokenKey key;
+    /* Every item of a page is signed: Mac.getInstance and init per cursor were half of a cursor's cost. */
+    private final ThreadLocal<Mac> macs = ThreadLocal.withInitial(this::newMac);
 
     FeedCursors(PageTokenKey key) {
         this.key = key;
+    }
+
+    private Mac newMac() {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key.pageTokenKey(), "HmacSHA256"));
+            return mac;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     String issue(String workspaceId, FeedPosition position) {
@@ -63,14 +75,8 @@ class FeedCursors {
     }
 
     private String sign(String workspaceId, String body) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(key.pageTokenKey(), "HmacSHA256"));
-            // PageTokens signs "workspace\n[scope JSON]\n…": a listing path where its scope has '[' keeps the two apart.
-            byte[] digest = mac.doFinal((workspaceId + '\n' + LISTING + '\n' + body).getBytes(StandardCharsets.UTF_8));
-            return ENCODER.encodeToString(digest).substring(0, 22);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
+        // PageTokens signs "workspace\n[scope JSON]\n…": a listing path where its scope has '[' keeps the two apart.
+        byte[] digest = macs.get().doFinal((workspaceId + '\n' + LISTING + '\n' + body).getBytes(StandardCharsets.UTF_8));
+        return ENCODER.encodeToString(digest).substring(0, 22);
     }
 }
