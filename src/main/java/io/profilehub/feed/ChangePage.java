@@ -8,8 +8,8 @@ import io.profilehub.http.Page;
  * resume after the last of them (the one given when there were none: the feed has no last page), and the listings'
  * {@code meta}, whose nextPageUrl is always that of the next read.
  *
- * @param data the JSON array of the changes as written once by ChangeFeed: a page of 1,000 trees written again
- *             here cost a fifth of the feed's time
+ * @param data the JSON array of the changes, made once by ChangeFeed from PostgreSQL's text of each document (not
+ *             parsed and written again as trees: that was most of the service's CPU per page)
  */
 record ChangePage(@JsonRawValue String data, String nextCursor, Page.Meta meta) {
 }

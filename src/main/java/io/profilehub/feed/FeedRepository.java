@@ -35,17 +35,30 @@ class FeedRepository {
      */
     private static final String READ = read();
 
+    /*
+     * The document the webhook connector sends (WebhookConnector): the stored event without "result" (nor an erasure's
+     * "sealed" locator), occurredAt in the API's one format (http/Timestamps). Made here, for the limited rows only,
+     * so the service splices in the cursor instead of parsing and writing every document (which was a quarter of
+     * its CPU per page). jsonb's text has a space after ':' and ','; otherwise it is the webhook's text.
+     */
+    private static final String DOCUMENT = """
+            (change - 'result' - 'sealed'
+             || case when change ?? 'occurredAt'
+                     then jsonb_build_object('occurredAt', to_char((change ->> 'occurredAt')::timestamptz
+                                                                   at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+                     else '{}'::jsonb end)::text""";
+
     /* For this transaction only: the pool's other statements keep PostgreSQL's own choice. */
     private static final String GENERIC_PLAN = "select set_config('plan_cache_mode', 'force_generic_plan', true)";
 
     private static String read() {
         StringJoiner lanes = new StringJoiner("\n union all\n");
         for (int lane = 0; lane < FeedPosition.LANES; lane++) {
-            lanes.add("(select c.id, c.lane, c.change::text as event from change_log c"
+            lanes.add("(select c.id, c.lane, c.change from change_log c"
                     + " where c.workspace_id = ? and c.destination is null and c.lane = " + lane + " and c.id > ?"
                     + " and not c.change ?? 'scrubbed' order by c.id limit ?)");
         }
-        return "select id, lane, event from (\n" + lanes + "\n) f order by id limit ?";
+        return "select id, lane, " + DOCUMENT + " from (\n" + lanes + "\n) f order by id limit ?";
     }
 
     List<Row> after(Connection c, String workspaceId, FeedPosition position, int limit) throws SQLException {
