@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
  */
 public class FeedReader {
     private static final Pattern NEXT = Pattern.compile("\"nextCursor\":\"([A-Za-z0-9_.-]+)\"");
-    private static final Pattern ITEM = Pattern.compile("\"cursor\":\"");
+    private static final Pattern ITEM = Pattern.compile("\"cursor\": ?\"");
 
     public static void main(String[] args) throws Exception {
         String base = args[0];

@@ -1,5 +1,6 @@
 package io.profilehub.feed;
 
+import io.micronaut.context.annotation.Value;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.TaskScheduler;
 import io.micronaut.transaction.TransactionOperations;
@@ -35,8 +36,16 @@ class ChangeFeed {
     private final ExecutorService blocking;
     private final TaskScheduler timer;
 
+    /*
+     * The server closes a connection that has carried nothing for micronaut.server.idle-timeout (30 s), a request in
+     * flight included: a 30 s wait would be cut off with no answer at all. The wait ends this much before it.
+     */
+    private static final Duration BEFORE_IDLE_TIMEOUT = Duration.ofSeconds(2);
+    private final Duration longestWait;
+
     ChangeFeed(TransactionOperations<Connection> tx, FeedRepository repository, FeedCursors cursors,
-               CommitWaiters waiters, @Named(TaskExecutors.BLOCKING) ExecutorService blocking,
+               CommitWaiters waiters,
+               @Value("${micronaut.server.idle-timeout:30s}") Duration idleTimeout, @Named(TaskExecutors.BLOCKING) ExecutorService blocking,
                TaskScheduler timer) {
         this.tx = tx;
         this.repository = repository;
@@ -44,14 +53,17 @@ class ChangeFeed {
         this.waiters = waiters;
         this.blocking = blocking;
         this.timer = timer;
+        this.longestWait = idleTimeout.isNegative() || idleTimeout.isZero() ? Duration.ofDays(1)
+                : idleTimeout.minus(BEFORE_IDLE_TIMEOUT);
     }
 
     /**
-     * The changes after {@code from}; when there are none, the first that commit within {@code wait} (an empty page
-     * when none does). Each look is a short transaction of its own.
+     * The changes after {@code from}; when there are none, the first that commit within {@code wait}, cut to end 2 s
+     * before the server's idle timeout (an empty page when none does). Each look is a short transaction of its own.
      */
     CompletableFuture<Changes> poll(String workspaceId, FeedPosition from, int limit, Duration wait) {
-        return poll(workspaceId, from, limit, System.nanoTime() + wait.toNanos());
+        Duration waited = wait.compareTo(longestWait) > 0 ? longestWait : wait;
+        return poll(workspaceId, from, limit, System.nanoTime() + Math.max(0, waited.toNanos()));
     }
 
     private CompletableFuture<Changes> poll(String workspaceId, FeedPosition from, int limit, long deadline) {

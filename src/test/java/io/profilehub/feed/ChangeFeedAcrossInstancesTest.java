@@ -24,9 +24,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A reader long-polling one instance is woken by a commit made through another: the writer's instance sends
- * NOTIFY "changes:<workspace>" and the reader's instance hears it on the outbox's LISTEN connection (which runs
- * where the delivery engine runs, i.e. with a destination configured).
+ * Long polls against more than the test's own instance: a reader is woken by a commit made through another
+ * instance (the writer's instance sends NOTIFY "changes:<workspace>"; the reader's hears it on the outbox's LISTEN
+ * connection, which runs where the delivery engine runs, i.e. with a destination configured), and an instance with
+ * a short idle timeout answers a long wait before that timeout closes the connection.
  */
 @MicronautTest(transactional = false)
 class ChangeFeedAcrossInstancesTest extends ServiceTest {
@@ -67,6 +68,23 @@ class ChangeFeedAcrossInstancesTest extends ServiceTest {
             assertEquals(List.of(created.json().path("id").asText()), ids);
             assertTrue(seconds < 20, "woken by the other instance's commit, not by the end of the wait: " + seconds);
             assertFalse(Api.json(answer.body()).path("nextCursor").asText().isEmpty());
+        }
+    }
+
+    @Test
+    void aWaitLongerThanTheIdleTimeoutIsAnsweredBeforeTheServerClosesTheConnection() {
+        Map<String, Object> properties = new HashMap<>(getProperties());
+        properties.put("profilehub.outbox.enabled", "false");
+        properties.put("micronaut.server.idle-timeout", "6s");
+        try (EmbeddedServer idle = ApplicationContext.run(EmbeddedServer.class, properties)) {
+            Api api = new Api(idle.getURI(), adminKey);
+            String after = api.get("/changes?limit=1000").json().path("nextCursor").asText();
+            long started = System.nanoTime();
+            Api.Response r = api.get("/changes?after=" + after + "&wait=30");
+            double seconds = (System.nanoTime() - started) / 1e9;
+            assertEquals(200, r.status(), r.body()); // cut off at the idle timeout, there would be no answer at all
+            assertEquals(0, r.json().path("data").size());
+            assertTrue(seconds >= 3.5 && seconds < 6, "answered 2 s before the 6 s idle timeout: " + seconds);
         }
     }
 }
