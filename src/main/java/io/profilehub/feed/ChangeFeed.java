@@ -44,9 +44,8 @@ class ChangeFeed {
     private final Duration longestWait;
 
     ChangeFeed(TransactionOperations<Connection> tx, FeedRepository repository, FeedCursors cursors,
-               CommitWaiters waiters,
-               @Value("${micronaut.server.idle-timeout:30s}") Duration idleTimeout, @Named(TaskExecutors.BLOCKING) ExecutorService blocking,
-               TaskScheduler timer) {
+               CommitWaiters waiters, @Value("${micronaut.server.idle-timeout:30s}") Duration idleTimeout,
+               @Named(TaskExecutors.BLOCKING) ExecutorService blocking, TaskScheduler timer) {
         this.tx = tx;
         this.repository = repository;
         this.cursors = cursors;

@@ -12,7 +12,7 @@ import java.util.Set;
  * what would be right, never read as a default (a misspelt {@code wiat} silently not waiting is a changed value).
  *
  * @param after the cursor to resume after (null: from the oldest change kept)
- * @param wait  given as whole seconds; null when not given (no wait)
+ * @param waitSeconds the wait in whole seconds; null when not given (no wait)
  */
 record FeedRequest(String after, int limit, Integer waitSeconds) {
     static final int DEFAULT_LIMIT = 100;
