@@ -743,6 +743,22 @@ class OpenApiContractTest extends ServiceTest {
     }
 
     @Test
+    @Order(18)
+    void changeFeed() {
+        create("{\"identifiers\":{\"k\":\"feed-" + run + "\"},\"traits\":{\"plan\":\"pro\"}}");
+        Api.Response first = expect(200, call("GET", "/changes?limit=1", null));
+        assertEquals(1, first.json().path("data").size(), first.body());
+        String cursor = first.json().path("data").get(0).path("cursor").asText();
+        // Everything after the first change: every item the earlier tests' writes left, each checked by the schema.
+        Api.Response rest = expect(200, call("GET", "/changes?after=" + cursor + "&limit=1000", null));
+        assertTrue(rest.json().path("data").size() > 0, rest.body());
+        expect(200, call("GET", "/changes?after=" + rest.json().path("nextCursor").asText() + "&wait=0", null));
+        expect(400, call("GET", "/changes?limit=0", null));
+        expect(400, call("GET", "/changes?after=" + cursor.replace('.', 'x'), null));
+        refusals("GET", "/changes", null, writerKey);
+    }
+
+    @Test
     @Order(100)
     void everyDocumentedAnswerWasExercised() {
         Set<String> missing = new TreeSet<>(contract.documented());

@@ -97,10 +97,15 @@ public class OutboxEngine {
         LOG.info("Outbox engine {} delivering to {}", instanceId, dispatchers.keySet());
     }
 
-    /** A notification from any instance: "state:name" (pause, resume, dead letters retried) or a name (changes). */
+    /**
+     * A notification from any instance: "state:name" (pause, resume, dead letters retried), "changes:workspace" (a
+     * commit, for the pull feed's readers) or a name (changes).
+     */
     void heard(String payload) {
         if (payload.startsWith("state:")) {
             wake(payload.substring("state:".length()));
+        } else if (payload.startsWith(OutboxSignal.COMMIT_PREFIX)) {
+            signal.heardCommit(payload.substring(OutboxSignal.COMMIT_PREFIX.length()));
         } else {
             wakeForEvents(payload);
         }

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -22,8 +23,9 @@ import java.util.function.Consumer;
 
 /**
  * Announces committed outbox events. Writers call it after their transaction commits: this instance's workers are
- * woken at once, and one NOTIFY per destination, sent from a short transaction of its own on the notifier thread,
- * wakes the other instances. Commits announced while a NOTIFY round is under way share the next round.
+ * woken at once, and one NOTIFY per destination (and one per workspace, "changes:<workspace>", for the pull feed's
+ * waiting readers), sent from a short transaction of its own on the notifier thread, wakes the other instances.
+ * Commits announced while a NOTIFY round is under way share the next round.
  *
  * <p>Why not NOTIFY inside the writing transaction (a trigger, as before V10): PostgreSQL serialises every
  * transaction that notifies on one cluster-wide lock held until its commit is flushed, so every profile write waited
@@ -38,7 +40,8 @@ public class OutboxSignal {
     private final Set<String> pending = ConcurrentHashMap.newKeySet();
     private volatile Consumer<String> local = destination -> { };
     private volatile Consumer<String> localState = destination -> { };
-    /* Its one daemon thread starts with the first announcement: an instance without destinations has none. */
+    private final List<Consumer<String>> commitListeners = new CopyOnWriteArrayList<>();
+    /* Its one daemon thread starts with the first announcement. */
     private final ExecutorService notifier = Executors.newSingleThreadExecutor(task -> {
         Thread thread = new Thread(task, "outbox-notifier");
         thread.setDaemon(true);
@@ -72,17 +75,42 @@ public class OutboxSignal {
         localState.accept(destination);
     }
 
+    /**
+     * Told the workspace of every change this instance commits, whether or not a destination serves it: readers of
+     * the pull feed (feed/) waiting for a workspace's next change.
+     */
+    public void onCommit(Consumer<String> listener) {
+        commitListeners.add(listener);
+    }
+
+    /** NOTIFY payload of a workspace's commit, for other instances' feed readers: "changes:" and the workspace. */
+    static final String COMMIT_PREFIX = "changes:";
+
     /** A transaction that may have written events for any destination of this workspace has committed. */
     public void committed(String workspaceId) {
+        heardCommit(workspaceId);
+        announce(COMMIT_PREFIX + workspaceId);
         for (String destination : destinations.namesFor(workspaceId)) {
             destinationChanged(destination);
+        }
+    }
+
+    /** Another instance committed changes of this workspace (or this one did): wake the feed's readers. */
+    void heardCommit(String workspaceId) {
+        for (Consumer<String> listener : commitListeners) {
+            listener.accept(workspaceId);
         }
     }
 
     /** A transaction that wrote events for this destination has committed. */
     public void destinationChanged(String destination) {
         local.accept(destination);
-        pending.add(destination);
+        announce(destination);
+    }
+
+    /* Queued for the next NOTIFY round; commits announced while one is under way share the next. */
+    private void announce(String payload) {
+        pending.add(payload);
         if (!stopped && roundQueued.compareAndSet(false, true)) {
             try {
                 notifier.execute(this::notifyPending);

@@ -16,6 +16,7 @@ import java.util.stream.Collectors;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 /**
@@ -48,7 +49,7 @@ class PackageCyclesTest {
      * is placed in the picture); Application, at the root, may use them all.
      */
     static final List<List<String>> ROWS = List.of(
-            List.of("export", "sync"),
+            List.of("export", "sync", "feed"),
             List.of("history"),
             List.of("merge"),
             List.of("erasure"),
@@ -88,5 +89,15 @@ class PackageCyclesTest {
                 .collect(Collectors.toCollection(TreeSet::new));
         present.removeAll(placed);
         assertEquals(Set.of(), present, "packages missing from ROWS and ARCHITECTURE.md's picture");
+    }
+
+    @Test
+    void thePullFeedOnlyReadsTheChangeLogAndHearsItsCommits() {
+        // feed/ serves the log as it is: of the rows below it, it must not reach into the write paths.
+        noClasses().that().resideInAnyPackage("io.profilehub.feed..")
+                .should().dependOnClassesThat().resideInAnyPackage(
+                        "io.profilehub.profile..", "io.profilehub.erasure..", "io.profilehub.merge..",
+                        "io.profilehub.history..", "io.profilehub.destination..")
+                .check(classes);
     }
 }
