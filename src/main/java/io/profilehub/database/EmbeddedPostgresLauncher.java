@@ -85,7 +85,16 @@ public final class EmbeddedPostgresLauncher {
         }
         try {
             Files.createDirectories(data);
-            EmbeddedPostgresServer.Started postgres = EmbeddedPostgresServer.start(data);
+            EmbeddedPostgresServer.Started postgres;
+            try {
+                postgres = EmbeddedPostgresServer.start(data);
+            } catch (IllegalStateException e) {
+                // The library's whole message is "could not lock <data>/epg-lock": another server owns the folder.
+                if (String.valueOf(e.getMessage()).startsWith("could not lock")) {
+                    throw new EmbeddedDatabaseInUse(data);
+                }
+                throw e;
+            }
             running = postgres.server();
             // JVM shutdown hooks run in parallel: stopping PostgreSQL here at once would cut the connections the
             // application is still using to release its claims. The application context stops it after closing its
