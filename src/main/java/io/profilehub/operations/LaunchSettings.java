@@ -7,8 +7,8 @@ import jakarta.validation.constraints.Pattern;
 
 /**
  * The top-level {@code profilehub.*} keys: the schema of ProfileHub's tables (application.yml hands it to the
- * datasource and Flyway), and the two that {@code mvn mn:run} passes as system properties (pom.xml), read by the
- * launcher before the context exists.
+ * datasource and Flyway), the two that {@code mvn mn:run} passes as system properties (pom.xml), read by the
+ * launcher before the context exists, and {@code log-level}, which logback.xml reads as PROFILEHUB_LOG_LEVEL.
  */
 @ConfigurationProperties("profilehub")
 public record LaunchSettings(
@@ -16,5 +16,6 @@ public record LaunchSettings(
         @Pattern(regexp = "[a-z_][a-z0-9_]{0,62}", message = "must be a plain PostgreSQL name (lower-case letters, "
                 + "digits and _, not starting with a digit)") String schema,
         @Nullable String projectDir,
-        @Nullable Boolean endParentOnFailure) {
+        @Nullable Boolean endParentOnFailure,
+        @Nullable String logLevel) {
 }

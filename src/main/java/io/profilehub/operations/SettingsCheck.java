@@ -1,6 +1,7 @@
 package io.profilehub.operations;
 
 import io.micronaut.context.ApplicationContext;
+import io.micronaut.context.annotation.ConfigurationProperties;
 import io.micronaut.context.annotation.ConfigurationReader;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.EachProperty;
@@ -12,6 +13,7 @@ import io.micronaut.context.env.PropertySource;
 import io.micronaut.context.exceptions.ConfigurationException;
 import io.micronaut.core.annotation.AnnotationMetadata;
 import io.micronaut.core.annotation.AnnotationValue;
+import io.micronaut.core.annotation.Nullable;
 import io.micronaut.core.annotation.Order;
 import io.micronaut.core.convert.ArgumentConversionContext;
 import io.micronaut.core.convert.ConversionContext;
@@ -63,6 +65,14 @@ public class SettingsCheck {
             boolean.class, Integer.class, int.class, Long.class, long.class, Double.class, double.class,
             Float.class, float.class, Short.class, short.class, Duration.class);
 
+    /**
+     * {@code ignoredVariables}: {@code PROFILEHUB_} environment variables that belong to tools around the service,
+     * not to it (the test suite's {@code PROFILEHUB_TEST_DB_URL}, say), which the check passes over.
+     */
+    @ConfigurationProperties("profilehub.settings-check")
+    public record Settings(@Nullable List<String> ignoredVariables) {
+    }
+
     /** A key some part of ProfileHub reads; {@code type} when it is known (for the conversion check). */
     record Known(String key, Argument<?> type, Class<?> owner) {
         Known(String key, Argument<?> type) {
@@ -89,7 +99,9 @@ public class SettingsCheck {
         }
         placeholdersInValues(environment).forEach(key -> known.putIfAbsent(key, new Known(key, null)));
 
-        unknownKeys(environment, known.values(), delegated);
+        Set<String> ignored = new TreeSet<>(environment.getProperty("profilehub.settings-check.ignored-variables",
+                Argument.listOf(String.class)).orElse(List.of()));
+        unknownKeys(environment, known.values(), delegated, ignored);
         for (Known key : known.values()) {
             convertible(environment, validator, key);
         }
@@ -206,14 +218,16 @@ public class SettingsCheck {
     }
 
     /** Every key under {@code profilehub.} that some source sets and nothing reads stops start-up, named. */
-    private static void unknownKeys(Environment environment, Collection<Known> known, Set<String> delegated) {
+    private static void unknownKeys(Environment environment, Collection<Known> known, Set<String> delegated,
+                                    Set<String> ignored) {
         Map<String, String> unknown = new LinkedHashMap<>();
         for (PropertySource source : environment.getPropertySources()) {
             boolean variables = EnvironmentPropertySource.NAME.equals(source.getName());
             for (String key : source) {
                 if (variables) {
                     String variable = key.toUpperCase();
-                    if (variable.startsWith(ENV_PREFIX) && !knownVariable(variable, known, delegated)) {
+                    if (variable.startsWith(ENV_PREFIX) && !ignored.contains(variable)
+                            && !knownVariable(variable, known, delegated)) {
                         unknown.put(variable, "the environment variable " + variable + " is not a ProfileHub setting"
                                 + suggestion(variable, known, true));
                     }
