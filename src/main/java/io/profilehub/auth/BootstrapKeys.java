@@ -6,6 +6,8 @@ import io.micronaut.context.annotation.Value;
 import io.micronaut.context.exceptions.ConfigurationException;
 import io.micronaut.core.annotation.Introspected;
 import io.micronaut.core.annotation.Nullable;
+import io.micronaut.runtime.event.annotation.EventListener;
+import io.micronaut.runtime.server.event.ServerStartupEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,7 +23,7 @@ import java.util.stream.Collectors;
  * in {@code profilehub.bootstrap.workspace}, and each entry of {@code profilehub.bootstrap.keys}), so a newcomer can
  * call the API at once. A key revoked through the API stays revoked. A weak key stops start-up unless the server
  * listens on loopback only. With {@code generate-if-none} (set for the embedded first run) and no key at all, a
- * strong key is generated and logged once.
+ * strong key is generated and logged once, when the server has started; with neither, start-up says how to get in.
  */
 @Context
 public class BootstrapKeys {
@@ -50,6 +52,13 @@ public class BootstrapKeys {
 
     private record Configured(String workspace, String key, Set<String> scopes, String property) {
     }
+
+    private final ApiKeys apiKeys;
+    private final String workspace;
+    private final Set<String> scopes;
+    private final boolean noneConfigured;
+    private final boolean generateIfNone;
+    private volatile boolean announced;
 
     public BootstrapKeys(Settings settings, ApiKeys apiKeys,
                          @Value("${micronaut.server.host:}") @Nullable String serverHost) {
@@ -102,12 +111,42 @@ public class BootstrapKeys {
         if (active > 0) {
             LOG.info("Bootstrap: {} configured API key(s) are active", active);
         }
-        if (configured.isEmpty() && Boolean.TRUE.equals(settings.generateIfNone()) && !apiKeys.anyActive()) {
-            String secret = ApiKeys.newSecret();
-            apiKeys.ensure(workspace, "generated", secret, all);
-            // The one place a secret is logged: without it a first run would have no way in. Shown once only.
-            LOG.warn("First run: generated the API key {} with every scope in workspace '{}'. It is shown only "
-                    + "this once; keep it, or set PROFILEHUB_BOOTSTRAP_API_KEY.", secret, workspace);
+        this.apiKeys = apiKeys;
+        this.workspace = workspace;
+        this.scopes = all;
+        this.noneConfigured = configured.isEmpty();
+        this.generateIfNone = Boolean.TRUE.equals(settings.generateIfNone());
+    }
+
+    /**
+     * With no key configured: generate the first run's key, or say how to get in. Only once the server listens: a
+     * start that failed before (a port in use, say) used to generate the one key shown, print it amid the failure's
+     * stack trace, and leave every later start without a key or a hint.
+     */
+    @EventListener
+    void onServerStarted(ServerStartupEvent event) {
+        if (!noneConfigured || announced) {
+            return;
         }
+        announced = true;
+        if (apiKeys.anyActive()) {
+            if (generateIfNone) {
+                LOG.info("API keys exist already; a first run's key is shown only once. Lost it? Start with "
+                        + "PROFILEHUB_BOOTSTRAP_API_KEY=<a key of your own> to add one with every scope in "
+                        + "workspace '{}'.", workspace);
+            }
+            return;
+        }
+        if (!generateIfNone) {
+            LOG.warn("No API key is active and none is configured, so every request but /health answers 401. Set "
+                    + "PROFILEHUB_BOOTSTRAP_API_KEY to a strong key (e.g. `openssl rand -hex 24`) and restart: it is "
+                    + "made to exist with every scope in workspace '{}'.", workspace);
+            return;
+        }
+        String secret = ApiKeys.newSecret();
+        apiKeys.ensure(workspace, "generated", secret, scopes);
+        // The one place a secret is logged: without it a first run would have no way in. Shown once only.
+        LOG.warn("First run: generated the API key {} with every scope in workspace '{}'. It is shown only "
+                + "this once; keep it, or set PROFILEHUB_BOOTSTRAP_API_KEY.", secret, workspace);
     }
 }

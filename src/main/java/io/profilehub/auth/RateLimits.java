@@ -6,6 +6,7 @@ import io.github.resilience4j.ratelimiter.RateLimiterRegistry;
 import io.micronaut.context.annotation.ConfigurationProperties;
 import io.micronaut.core.bind.annotation.Bindable;
 import jakarta.inject.Singleton;
+import jakarta.validation.constraints.Positive;
 
 import java.time.Duration;
 
@@ -17,7 +18,8 @@ import java.time.Duration;
 public class RateLimits {
     @ConfigurationProperties("profilehub.rate-limit")
     public record Settings(@Bindable(defaultValue = "false") boolean enabled,
-                           @Bindable(defaultValue = "100") int requestsPerSecond) {
+                           @Bindable(defaultValue = "100") @Positive(message = "must be greater than zero")
+                           int requestsPerSecond) {
     }
 
     private final Settings settings;

@@ -85,7 +85,19 @@ public final class EmbeddedPostgresLauncher {
         }
         try {
             Files.createDirectories(data);
-            EmbeddedPostgresServer.Started postgres = EmbeddedPostgresServer.start(data);
+            // A first start unpacks PostgreSQL and runs initdb, quietly, for several seconds: say so before it.
+            LOG.info("No database configured: starting an embedded PostgreSQL with its data in {}{}", data,
+                    Files.exists(data.resolve("PG_VERSION")) ? "" : " (first start: unpacking and initialising it)");
+            EmbeddedPostgresServer.Started postgres;
+            try {
+                postgres = EmbeddedPostgresServer.start(data);
+            } catch (IllegalStateException e) {
+                // The library's whole message is "could not lock <data>/epg-lock": another server owns the folder.
+                if (String.valueOf(e.getMessage()).startsWith("could not lock")) {
+                    throw new EmbeddedDatabaseInUse(data);
+                }
+                throw e;
+            }
             running = postgres.server();
             // JVM shutdown hooks run in parallel: stopping PostgreSQL here at once would cut the connections the
             // application is still using to release its claims. The application context stops it after closing its

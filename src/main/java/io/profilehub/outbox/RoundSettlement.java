@@ -83,12 +83,16 @@ final class RoundSettlement {
                 continue;
             }
             Outcome outcome = outcomes.get(entry.getKey());
+            int prior = queue.priorAttempts();
+            if (outcome != null && outcome.kind() == Outcome.Kind.PAUSE && sent(outcome)) {
+                s.refused(queue, planned, prior + 1, outcome, now);
+                continue;
+            }
             if (outcome == null || outcome.kind() == Outcome.Kind.PAUSE) {
                 s.unsent(planned);
                 continue;
             }
             boolean attempted = sent(outcome);
-            int prior = queue.priorAttempts();
             switch (outcome.kind()) {
                 case DELIVERED -> {
                     s.delivered.add(planned);
@@ -127,6 +131,24 @@ final class RoundSettlement {
 
     private static ClaimedEvent last(DeliveryPlan.Planned planned) {
         return planned.events().get(planned.events().size() - 1);
+    }
+
+    /**
+     * Sent, and the vendor refused our credentials (the destination pauses): an attempt the vendor saw, so it counts
+     * (a 500, a 500, then this 401 and the 200 after the resume are four), and the profile waits parked with this
+     * answer, due as soon as the destination is resumed: its sync state shows the refusal, not an older failure.
+     */
+    private void refused(RoundInput.Queue queue, DeliveryPlan.Planned planned, int attempts, Outcome outcome,
+                         Instant now) {
+        unsentEvents += planned.events().size();
+        failures.add(new DeliveryRepository.Failure(queue.workspaceId, queue.profileId, planned.head().version(),
+                last(planned).version(), outcome.status(), outcome.detail()));
+        String detail = "destination paused: credentials refused (HTTP " + outcome.status() + "); "
+                + outcome.detail();
+        parks.add(new DeliveryRepository.Park(queue.workspaceId, queue.profileId, queue.lane, planned.head().seq(),
+                attempts, now, outcome.status(), detail));
+        planned.events().forEach(e -> results.add(new EventResult(e.workspaceId(), e.id(), EventResult.PENDING,
+                true, null, outcome.status(), detail, null)));
     }
 
     /** Not sent: its lane stays where it was (or its parked row as it was), so it is read again as it is. */

@@ -4,6 +4,7 @@ import io.micronaut.context.annotation.ConfigurationProperties;
 import io.micronaut.core.bind.annotation.Bindable;
 import io.micronaut.http.HttpStatus;
 import io.profilehub.http.ProblemException;
+import jakarta.validation.constraints.Min;
 
 import java.util.Map;
 
@@ -12,13 +13,8 @@ import java.util.Map;
  * text. Unbounded profiles made every later change of them slower and the service's memory grow with them.
  */
 @ConfigurationProperties("profilehub.limits")
-public record ProfileLimits(@Bindable(defaultValue = "262144") int maxProfileBytes) {
-    public ProfileLimits {
-        if (maxProfileBytes < 1024) {
-            throw new IllegalArgumentException("profilehub.limits.max-profile-bytes must be at least 1024, not "
-                    + maxProfileBytes);
-        }
-    }
+public record ProfileLimits(
+        @Bindable(defaultValue = "262144") @Min(value = 1024, message = "must be at least 1024") int maxProfileBytes) {
 
     public static ProblemException tooLarge(long bytes, int limit) {
         return new ProblemException(HttpStatus.UNPROCESSABLE_ENTITY, "profile-too-large", "The profile would hold "

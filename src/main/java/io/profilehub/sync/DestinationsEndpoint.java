@@ -9,6 +9,7 @@ import io.micronaut.transaction.TransactionOperations;
 import io.profilehub.destination.DestinationSettings;
 import io.profilehub.destination.Destinations;
 import io.profilehub.http.ProblemException;
+import io.profilehub.http.Timestamps;
 
 import java.sql.Connection;
 import java.time.Instant;
@@ -76,6 +77,7 @@ public class DestinationsEndpoint {
     }
 
     private static String iso(Instant instant) {
-        return instant == null ? null : instant.toString();
+        // README's one format for every timestamp: UTC, three fractional digits (Instant.toString gives six here).
+        return Timestamps.iso(instant);
     }
 }

@@ -12,6 +12,11 @@ import io.profilehub.support.TestDatabase;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -92,6 +97,43 @@ class StartupKeyPolicyTest {
     }
 
     @Test
+    void aFirstStartThatFailsGeneratesNoKeyAndEveryLaterStartSaysHowToGetIn() throws Exception {
+        Map<String, Object> database = new HashMap<>(TestDatabase.datasourceProperties());
+        String url = TestDatabase.createExtraDatabase("failed_first_run");
+        database.put("datasources.default.url", url);
+        Map<String, Object> config = config(database);
+        config.put("profilehub.bootstrap.generate-if-none", true);
+        config.put("micronaut.server.host", "127.0.0.1");
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Map<String, Object> failing = new HashMap<>(config);
+            failing.put("profilehub.management.port", taken.getLocalPort());
+            List<String> log = captured(() -> FailedStart.of(failing));
+            assertTrue(log.stream().noneMatch(line -> line.contains("generated")), "no key for a failed start: " + log);
+        }
+        try (Connection c = DriverManager.getConnection(url, TestDatabase.username(), TestDatabase.password());
+             ResultSet keys = c.createStatement().executeQuery("select count(*) from profilehub.api_keys")) {
+            keys.next();
+            assertEquals(0, keys.getInt(1), "the failed start wrote no key");
+        }
+
+        List<String> first = bootstrapLog(config);
+        assertEquals(1, first.stream().filter(line -> line.contains("First run: generated the API key")).count(),
+                first.toString());
+        List<String> later = bootstrapLog(config);
+        assertTrue(later.stream().anyMatch(line -> line.contains("API keys exist already; a first run's key is shown only once")
+                && line.contains("PROFILEHUB_BOOTSTRAP_API_KEY=<a key of your own>")), later.toString());
+    }
+
+    @Test
+    void withoutAnyKeyAndNoneToGenerateStartUpSaysHowToGetIn() {
+        Map<String, Object> database = new HashMap<>(TestDatabase.datasourceProperties());
+        database.put("datasources.default.url", TestDatabase.createExtraDatabase("no_key_at_all"));
+        List<String> log = bootstrapLog(config(database));
+        assertTrue(log.stream().anyMatch(line -> line.startsWith("No API key is active and none is configured")
+                && line.contains("Set PROFILEHUB_BOOTSTRAP_API_KEY")), log.toString());
+    }
+
+    @Test
     void noKeyIsGeneratedWhenOneIsConfigured() {
         Map<String, Object> database = new HashMap<>(TestDatabase.datasourceProperties());
         database.put("datasources.default.url", TestDatabase.createExtraDatabase("configured_key"));
@@ -103,11 +145,16 @@ class StartupKeyPolicyTest {
     }
 
     private List<String> bootstrapLog(Map<String, Object> config) {
+        return captured(() -> ApplicationContext.run(EmbeddedServer.class, config).close());
+    }
+
+    private static List<String> captured(Runnable start) {
         Logger logger = (Logger) LoggerFactory.getLogger(BootstrapKeys.class);
         ListAppender<ILoggingEvent> capture = new ListAppender<>();
         capture.start();
         logger.addAppender(capture);
-        try (EmbeddedServer ignored = ApplicationContext.run(EmbeddedServer.class, config)) {
+        try {
+            start.run();
             return capture.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
         } finally {
             logger.detachAppender(capture);

@@ -96,7 +96,7 @@ final class ServiceProcess implements AutoCloseable {
             }
             String tail = logTail(40);
             kill();
-            if (!tail.contains("Address already in use") && !tail.contains("BindException")) {
+            if (!tail.contains("already in use") && !tail.contains("BindException")) {
                 throw new IllegalStateException(name + " did not become healthy within " + timeout + "; log " + log
                         + ":\n" + tail);
             }

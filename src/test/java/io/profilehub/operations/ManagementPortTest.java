@@ -1,5 +1,6 @@
 package io.profilehub.operations;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import io.profilehub.support.Awaits;
@@ -39,6 +40,21 @@ class ManagementPortTest extends ServiceTest {
     @AfterAll
     void stopVendor() {
         vendor.stop();
+    }
+
+    @Test
+    void theOperatorsDestinationsShowTimestampsInTheOneDocumentedFormat() {
+        assertEquals(200, management().post("/destinations/hook/pause", "").status());
+        try {
+            JsonNode hook = null;
+            for (JsonNode d : management().get("/destinations").json().get("data")) {
+                hook = d.get("name").asText().equals("hook") ? d : hook;
+            }
+            assertTrue(hook != null && hook.get("pausedAt").asText()
+                    .matches("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z"), String.valueOf(hook));
+        } finally {
+            assertEquals(200, management().post("/destinations/hook/resume", "").status());
+        }
     }
 
     @Test

@@ -19,6 +19,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code attempts} counts every request sent with an event, the one that settled it included. */
 @MicronautTest(transactional = false)
@@ -36,13 +37,22 @@ class AttemptsCountTest extends ServiceTest {
         vendor.stubFor(post(urlEqualTo("/second-time")).inScenario("s").whenScenarioStateIs("failed twice")
                 .willReturn(aResponse().withStatus(200)));
         vendor.stubFor(post(urlEqualTo("/first-time")).willReturn(aResponse().withStatus(200)));
+        // 500, 500, 401 (the destination pauses), and once resumed 200.
+        String[] answers = {Scenario.STARTED, "500 once", "500 twice", "401"};
+        int[] statuses = {500, 500, 401, 200};
+        for (int i = 0; i < statuses.length; i++) {
+            vendor.stubFor(post(urlEqualTo("/refused-once")).inScenario("r").whenScenarioStateIs(answers[i])
+                    .willReturn(aResponse().withStatus(statuses[i]).withBody("{\"error\":\"answer " + i + "\"}"))
+                    .willSetStateTo(i + 1 < answers.length ? answers[i + 1] : "delivered"));
+        }
         vendor.stubFor(post(urlEqualTo("/refuses")).willReturn(aResponse().withStatus(422).withBody("no")));
         Map<String, String> p = new HashMap<>();
-        for (String name : new String[]{"first-time", "second-time", "refuses"}) {
+        for (String name : new String[]{"first-time", "second-time", "refuses", "refused-once"}) {
             p.put("profilehub.destinations." + name + ".type", "webhook");
             p.put("profilehub.destinations." + name + ".url", vendor.baseUrl() + "/" + name);
             p.put("profilehub.destinations." + name + ".token", "attempt-secret");
         }
+        p.put("profilehub.destinations.refused-once.workspaces", workspace);
         p.put("profilehub.outbox.retry.initial-delay", "50ms");
         p.put("profilehub.outbox.retry.jitter-min", "0ms");
         p.put("profilehub.outbox.retry.jitter-max", "10ms");
@@ -64,7 +74,7 @@ class AttemptsCountTest extends ServiceTest {
             for (JsonNode row : rows) {
                 finished += row.get("status").asText().matches("delivered|dead") ? 1 : 0;
             }
-            return finished == 3;
+            return finished == 3 && pausedState(rows) != null;
         }, () -> api().get("/identify/" + id + "/sync").body());
         Map<String, JsonNode> byName = new HashMap<>();
         api().get("/identify/" + id + "/sync").json().get("destinations").forEach(r -> byName.put(r.get("name").asText(), r));
@@ -75,5 +85,37 @@ class AttemptsCountTest extends ServiceTest {
         assertEquals(1, byName.get("refuses").get("attempts").asInt(), byName.toString());
         assertEquals(1, api().get("/sync/dead-letters?destination=refuses").json().get("data").get(0)
                 .get("attempts").asInt());
+
+        // While the destination is paused, the profile's state is the refusal, counted, not the 500 before it.
+        JsonNode paused = pausedState(api().get("/identify/" + id + "/sync").json().get("destinations"));
+        assertEquals("pending", paused.get("status").asText(), paused.toString());
+        assertEquals(3, paused.get("attempts").asInt(), paused.toString());
+        assertTrue(paused.get("lastError").asText().startsWith("destination paused: credentials refused (HTTP 401)"),
+                paused.toString());
+
+        assertEquals(200, api().post("/sync/destinations/refused-once/resume", "").status());
+        Awaits.until(Duration.ofSeconds(30), () -> "delivered".equals(state(id, "refused-once").get("status")
+                .asText()), () -> state(id, "refused-once").toString());
+        assertEquals(4, state(id, "refused-once").get("attempts").asInt(), state(id, "refused-once").toString());
+        vendor.verify(4, postRequestedFor(urlEqualTo("/refused-once")));
+    }
+
+    /** The refused-once row once the 401 paused it (status 401 on the row), else null. */
+    private static JsonNode pausedState(JsonNode rows) {
+        for (JsonNode row : rows) {
+            if (row.get("name").asText().equals("refused-once") && row.path("lastStatus").asInt() == 401) {
+                return row;
+            }
+        }
+        return null;
+    }
+
+    private JsonNode state(String id, String destination) {
+        for (JsonNode row : api().get("/identify/" + id + "/sync").json().get("destinations")) {
+            if (row.get("name").asText().equals(destination)) {
+                return row;
+            }
+        }
+        throw new AssertionError("no row for " + destination);
     }
 }

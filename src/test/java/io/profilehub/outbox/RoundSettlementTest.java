@@ -165,14 +165,19 @@ class RoundSettlementTest {
     }
 
     @Test
-    void aPauseAnswerStallsTheLaneLikeAnUnsentChange() {
+    void aPauseAnswerStallsTheLaneCountsTheAttemptAndParksTheProfileWithTheRefusal() {
         Round round = new Round().lane(1, 100, 120);
         round.change("p1", 1, 105, Delivery.UPSERT, upsert("plan", "pro"));
         RoundSettlement s = settle(round.input(), answers("p1", Outcome.pause(401, "bad token")));
 
         assertEquals(Map.of(1, 100L), s.positions());
-        assertEquals(List.of(), s.parks(ALL_HELD));
-        assertEquals(List.of(), s.failures());
+        List<DeliveryRepository.Park> parks = s.parks(ALL_HELD);
+        assertEquals(1, parks.size(), parks.toString());
+        assertEquals(105, parks.get(0).fromSeq(), "the refused change waits, parked, for the resume");
+        assertEquals(1, parks.get(0).attempts(), "the vendor saw the request: it counts");
+        assertEquals(401, parks.get(0).lastStatus());
+        assertEquals("destination paused: credentials refused (HTTP 401); bad token", parks.get(0).lastError());
+        assertEquals(1, s.failures().size());
         assertEquals(Map.of(WS, "HTTP 401 from the vendor; destination paused"), s.lastErrors());
     }
 
