@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Sends one request's worth to a connector, one outcome per delivery. A batch refused as a whole with 400 is split
+ * Sends one request's worth (of one workspace: {@link WorkspaceRequest}) to a connector, one outcome per delivery. A batch refused as a whole with 400 is split
  * in halves until the bad items are alone, so one invalid profile does not cost the others their delivery. A
  * connector that throws answers "retry" for every delivery of the request.
  */
@@ -26,7 +26,8 @@ final class BatchBisection {
         this.connector = connector;
     }
 
-    List<Outcome> send(List<Delivery> deliveries) {
+    List<Outcome> send(WorkspaceRequest request) {
+        List<Delivery> deliveries = request.deliveries();
         List<Outcome> outcomes;
         try {
             outcomes = connector.send(deliveries);
@@ -46,8 +47,8 @@ final class BatchBisection {
             return outcomes;
         }
         int half = deliveries.size() / 2;
-        List<Outcome> split = new ArrayList<>(send(deliveries.subList(0, half)));
-        split.addAll(send(deliveries.subList(half, deliveries.size())));
+        List<Outcome> split = new ArrayList<>(send(request.part(0, half)));
+        split.addAll(send(request.part(half, deliveries.size())));
         return split;
     }
 }
