@@ -16,9 +16,11 @@ class DispatcherFactory {
     private final LaneClaims claims;
     private final RoundSettler settler;
     private final SealedFields sealer;
+    private final DeliveryMetrics metrics;
 
     DispatcherFactory(OutboxSettings outbox, TransactionOperations<Connection> tx, DestinationStateRepository states,
-                      LaneClaims claims, RoundSettler settler, SealedFields sealer) {
+                      LaneClaims claims, RoundSettler settler, SealedFields sealer, DeliveryMetrics metrics) {
+        this.metrics = metrics;
         this.outbox = outbox;
         this.tx = tx;
         this.states = states;
@@ -35,6 +37,7 @@ class DispatcherFactory {
                 new BatchBisection(settings, connector), sealer);
         ClaimLoop loop = new ClaimLoop(settings, outbox, connector.maxBatchSize(), claims, pause, gate, wakeup, sender,
                 settler);
-        return new DestinationDispatcher(settings, instanceId, loop, pause, wakeup, claims);
+        return new DestinationDispatcher(settings, instanceId, loop, pause, wakeup, claims, gate, metrics,
+                outbox.pollInterval());
     }
 }
