@@ -34,7 +34,7 @@ class DispatcherFactory {
         VendorGate gate = new VendorGate(settings, outbox);
         Wakeup wakeup = new Wakeup();
         RoundSender sender = new RoundSender(settings, connector.maxBatchSize(), gate, pause,
-                new BatchBisection(settings, connector), sealer);
+                new BatchBisection(settings, connector, gate), sealer);
         ClaimLoop loop = new ClaimLoop(settings, outbox, connector.maxBatchSize(), claims, pause, gate, wakeup, sender,
                 settler);
         return new DestinationDispatcher(settings, instanceId, loop, pause, wakeup, claims, gate, metrics,

@@ -8,8 +8,10 @@ import io.profilehub.destination.Outcome;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
 
@@ -38,30 +40,40 @@ final class RoundSender {
     }
 
     /**
-     * Sends what it may of {@code deliveries}, holding one breaker permission already (the claim loop's).
-     *
-     * @return the vendor's answer per profile ({@link RoundInput#key}) for each delivery sent
+     * What a round got: the vendor's answer per profile ({@link RoundInput#key}) for each delivery sent, and the
+     * profiles whose 5xx came from a batch that could not be split down to them (a failure that may not be theirs).
      */
-    Map<String, Outcome> send(List<DeliveryPlan.Planned> deliveries, Instant leaseEnds, BooleanSupplier running) {
+    record Answers(Map<String, Outcome> outcomes, Set<String> shared) {
+    }
+
+    /** Sends what it may of {@code deliveries}, holding one breaker permission already (the claim loop's). */
+    Answers send(List<DeliveryPlan.Planned> deliveries, Instant leaseEnds, BooleanSupplier running) {
         Map<String, Outcome> outcomes = new HashMap<>();
+        Set<String> shared = new HashSet<>();
         boolean permitted = true; // the loop's permission covers the first request
         boolean first = true;
+        // Later requests (and the halves of a split) go only while the lease lasts the next answer; the first always
+        // fits (start-up checks lease > timeout).
+        BooleanSupplier mayGoOn = () -> running.getAsBoolean() && !pause.paused()
+                && !Instant.now().plus(settings.timeout()).plusSeconds(1).isAfter(leaseEnds);
         for (List<DeliveryPlan.Planned> chunk : WorkspaceRequest.partition(deliveries, requestSize)) {
-            // The first request always fits (start-up checks lease > timeout); later ones only while the lease lasts.
-            boolean leaseTooShort = !first && Instant.now().plus(settings.timeout()).plusSeconds(1).isAfter(leaseEnds);
-            if (!running.getAsBoolean() || pause.paused() || leaseTooShort || !(permitted || gate.tryAcquire())) {
+            if (!(first ? running.getAsBoolean() && !pause.paused() : mayGoOn.getAsBoolean())
+                    || !(permitted || gate.tryAcquire())) {
                 break; // what is left is parked, due at once: nothing is lost and nothing goes twice
             }
             first = false;
             permitted = false;
             gate.awaitRate();
-            long started = System.nanoTime();
             WorkspaceRequest request = WorkspaceRequest.of(chunk, this::inTheClear);
-            List<Outcome> answers = withoutLocators(request, bisection.send(request));
-            gate.record(answers, System.nanoTime() - started);
+            List<BatchBisection.Sent> sent = bisection.send(request, mayGoOn);
+            List<Outcome> answers = withoutLocators(request, sent.stream().map(BatchBisection.Sent::outcome).toList());
             for (int i = 0; i < chunk.size(); i++) {
                 Outcome outcome = answers.get(i);
-                outcomes.put(RoundInput.key(chunk.get(i).head()), outcome);
+                String key = RoundInput.key(chunk.get(i).head());
+                outcomes.put(key, outcome);
+                if (sent.get(i).undecided()) {
+                    shared.add(key);
+                }
                 if (outcome.kind() == Outcome.Kind.PAUSE) {
                     pause.pause(outcome);
                 }
@@ -70,7 +82,7 @@ final class RoundSender {
         if (permitted) {
             gate.release(); // nothing was sent
         }
-        return outcomes;
+        return new Answers(outcomes, shared);
     }
 
     /**

@@ -46,9 +46,10 @@ class WorkspaceRequestIsolationTest extends ServiceTest {
     @Override
     protected Map<String, String> extraProperties() {
         vendor.start();
-        // Every request is refused for a while, with the request quoted back, as some vendors do.
-        vendor.stubFor(post(urlPathEqualTo("/thrive/identify")).willReturn(aResponse().withStatus(500)
-                .withBody("cannot store {{request.body}}").withTransformers("response-template")));
+        // Every request is refused, with the request quoted back, as some vendors do: 429, which a batch is not split
+        // for, so the answer of a whole request stays on each of its profiles.
+        vendor.stubFor(post(urlPathEqualTo("/thrive/identify")).willReturn(aResponse().withStatus(429)
+                .withBody("slow down with {{request.body}}").withTransformers("response-template")));
         vendor.stubFor(post(urlPathEqualTo("/ours/identify")).willReturn(aResponse().withStatus(500)
                 .withBody("ours cannot take {{request.body}}").withTransformers("response-template")));
         Map<String, String> p = new HashMap<>();
