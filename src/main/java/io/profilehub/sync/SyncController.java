@@ -113,7 +113,9 @@ public class SyncController {
         long after = listing.after() == null ? 0 : Long.parseLong(listing.after());
         List<SyncRepository.EventView> rows = tx.executeRead(s -> repository.deadLetters(s.getConnection(),
                 caller.workspaceId(), filter, after, listing.limit() + 1));
-        return listing.page(rows, e -> Long.toString(e.id()), DeadLetter::of);
+        boolean mayReadProfiles = caller.has(Scope.PROFILES_READ);
+        return listing.page(rows, e -> Long.toString(e.id()),
+                e -> mayReadProfiles ? DeadLetter.of(e) : DeadLetter.of(e).withoutProfileData());
     }
 
     @Post("/sync/dead-letters/{id}/retry")

@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Their changes wait together behind a pause and go in one round: each request carries one workspace's changes, so
  * neither workspace reads the other's data in its sync state or dead letters; and erasing a person takes their values
  * out of every stored answer, those on other profiles' rows and the answer to their own erasure (Ours's scrub carries
- * the email) included.
+ * the email) included. An admin key without profiles:read lists dead letters without their bodies.
  */
 @MicronautTest(transactional = false)
 class WorkspaceRequestIsolationTest extends ServiceTest {
@@ -103,6 +103,17 @@ class WorkspaceRequestIsolationTest extends ServiceTest {
         for (String seenByA : List.of(aSync, aDead)) {
             assertFalse(seenByA.contains(B_EMAIL) || seenByA.contains(B_TRAIT) || seenByA.contains(B2_EMAIL), seenByA);
         }
+        // An admin-only key operates delivery but reads no profile: the dead letters without their bodies.
+        String adminOnly = a.post("/admin/api-keys", "{\"name\":\"operator\",\"scopes\":[\"admin\"]}")
+                .json().get("key").asText();
+        Api.Response operatorView = api().withKey(adminOnly).get("/sync/dead-letters");
+        assertEquals(200, operatorView.status(), operatorView.body());
+        JsonNode letter = operatorView.json().get("data").get(0);
+        assertEquals(aId, letter.get("userId").asText());
+        assertTrue(letter.has("event") && letter.get("event").isNull(), operatorView.body());
+        assertTrue(letter.has("lastError") && letter.get("lastError").isNull(), operatorView.body());
+        assertFalse(operatorView.body().contains(A_EMAIL), operatorView.body());
+
         String bDead = b.get("/sync/dead-letters").body();
         assertFalse(bDead.contains(A_EMAIL), bDead);
         assertTrue(b.get("/identify/" + b2Id + "/sync").body().contains(B_EMAIL),
