@@ -37,11 +37,14 @@ public class ErasureService {
     private final IdempotencyStore idempotency;
     private final ChangeLogWriter changeLog;
     private final ObjectMapper objectMapper;
+    private final VendorAnswers vendorAnswers;
 
     public ErasureService(TransactionOperations<Connection> tx, ErasureRepository repository,
                           Destinations destinations, RemovalEvents removals,
                           IdentityKeys identityKeys, Suppressions suppressions, OutboxSignal outboxSignal,
-                          IdempotencyStore idempotency, ChangeLogWriter changeLog, ObjectMapper objectMapper) {
+                          IdempotencyStore idempotency, ChangeLogWriter changeLog, ObjectMapper objectMapper,
+                          VendorAnswers vendorAnswers) {
+        this.vendorAnswers = vendorAnswers;
         this.objectMapper = objectMapper;
         this.changeLog = changeLog;
         this.idempotency = idempotency;
@@ -61,6 +64,7 @@ public class ErasureService {
             Optional<ErasureRepository.Target> target = repository.lock(c, workspaceId, userId);
             if (target.isPresent()) {
                 ErasureRepository.Erasure erasure = plan(workspaceId, userId, target.get(), suppress);
+                vendorAnswers.scrub(c, workspaceId, userId); // reads the person's values: before they are deleted
                 ErasureRepository.Erased erased = repository.erase(c, workspaceId, userId, erasure);
                 idempotency.scrub(workspaceId, userId);
                 changeLog.scrub(c, workspaceId, userId);

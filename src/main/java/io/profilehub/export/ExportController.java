@@ -1,6 +1,8 @@
 package io.profilehub.export;
 
+import io.micronaut.http.MediaType;
 import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.server.types.files.StreamedFile;
 import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.PathVariable;
 import io.profilehub.auth.Caller;
@@ -18,11 +20,13 @@ public class ExportController {
         this.exports = exports;
     }
 
+    /** Streamed as it is written (see {@link ExportService}): its size is not known in advance. */
     @Get("/identify/{userId}/export")
     @RequiresScope(Scope.PROFILES_EXPORT)
-    public SubjectAccessExport export(Caller caller, @PathVariable String userId) {
+    public StreamedFile export(Caller caller, @PathVariable String userId) {
         ProfileIds.require(userId);
-        return exports.export(caller.workspaceId(), userId).orElseThrow(() -> ProblemException.notFound(
-                "No user with id " + userId + " exists in this workspace."));
+        return new StreamedFile(exports.export(caller.workspaceId(), userId).orElseThrow(() ->
+                ProblemException.notFound("No user with id " + userId + " exists in this workspace.")),
+                MediaType.APPLICATION_JSON_TYPE);
     }
 }

@@ -48,10 +48,10 @@ class ExportRepository {
              order by s.destination, s.seq
             """;
 
-    private static final String FAILURES = """
+    private static final String FAILURES_AT = """
             select destination, first_version, last_version, http_status, failed_at
               from delivery_failures
-             where workspace_id = ? and profile_id = ?
+             where workspace_id = ? and profile_id = ? and (?::text is null or destination = ?::text)
              order by destination, failed_at
             """;
 
@@ -71,41 +71,55 @@ class ExportRepository {
         return merges;
     }
 
-    List<Sent> sent(Connection c, String workspaceId, String profileId) throws SQLException {
-        List<Sent> sent = new ArrayList<>();
+    /** A row handler that may fail writing it out. */
+    @FunctionalInterface
+    interface RowSink<T> {
+        void accept(T row) throws java.io.IOException;
+    }
+
+    /** The profile's changes per destination, in destination then log order, handed over one by one as read. */
+    void sent(Connection c, String workspaceId, String profileId, RowSink<Sent> into)
+            throws SQLException, java.io.IOException {
         try (PreparedStatement ps = c.prepareStatement(SENT)) {
             ps.setString(1, workspaceId);
             ps.setString(2, profileId);
+            ps.setFetchSize(500);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     long version = rs.getLong(2);
                     Long v = rs.wasNull() ? null : version;
-                    sent.add(new Sent(rs.getString(1), v, rs.getString(3), rs.getString(4), rs.getInt(5),
+                    into.accept(new Sent(rs.getString(1), v, rs.getString(3), rs.getString(4), rs.getInt(5),
                             instant(rs.getTimestamp(6)), instant(rs.getTimestamp(7))));
                 }
             }
         }
-        return sent;
     }
 
-    List<Failure> failures(Connection c, String workspaceId, String profileId) throws SQLException {
-        List<Failure> failures = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(FAILURES)) {
+    /** Failed attempts at one destination (null: every destination), in time order, handed over as read. */
+    void failures(Connection c, String workspaceId, String profileId, String destination, RowSink<Failure> into)
+            throws SQLException, java.io.IOException {
+        try (PreparedStatement ps = c.prepareStatement(FAILURES_AT)) {
             ps.setString(1, workspaceId);
             ps.setString(2, profileId);
+            ps.setString(3, destination);
+            ps.setString(4, destination);
+            ps.setFetchSize(500);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    long first = rs.getLong(2);
-                    Long f = rs.wasNull() ? null : first;
-                    long last = rs.getLong(3);
-                    Long l = rs.wasNull() ? null : last;
-                    int status = rs.getInt(4);
-                    Integer s = rs.wasNull() ? null : status;
-                    failures.add(new Failure(rs.getString(1), f, l, s, instant(rs.getTimestamp(5))));
+                    into.accept(failure(rs));
                 }
             }
         }
-        return failures;
+    }
+
+    private static Failure failure(ResultSet rs) throws SQLException {
+        long first = rs.getLong(2);
+        Long f = rs.wasNull() ? null : first;
+        long last = rs.getLong(3);
+        Long l = rs.wasNull() ? null : last;
+        int status = rs.getInt(4);
+        Integer s = rs.wasNull() ? null : status;
+        return new Failure(rs.getString(1), f, l, s, instant(rs.getTimestamp(5)));
     }
 
     private static Instant instant(Timestamp t) {

@@ -15,7 +15,7 @@ import java.util.List;
 public record SubjectAccessExport(String userId, String workspaceId, String exportedAt, Profile profile,
                                   History history, List<Merge> merges, List<Destination> destinations) {
 
-    /** Every field change kept, newest first; {@code keptSince}: how far back the change log reaches. */
+    /** Every field change kept, oldest first; {@code keptSince}: how far back the change log reaches. */
     @JsonPropertyOrder({"retention", "keptSince", "entries"})
     public record History(String retention, String keptSince, List<HistoryEntry> entries) {
     }

@@ -50,7 +50,7 @@ class HistoryRepository {
             OffsetDateTime u = until == null ? null : until.atOffset(ZoneOffset.UTC);
             ps.setObject(5, u, Types.TIMESTAMP_WITH_TIMEZONE);
             ps.setObject(6, u, Types.TIMESTAMP_WITH_TIMEZONE);
-            ps.setFetchSize(500);
+            ps.setFetchSize(16); // rows may be large (a whole profile): a few at a time
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     long version = rs.getLong(2);

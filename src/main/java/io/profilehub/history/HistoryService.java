@@ -9,7 +9,10 @@ import jakarta.inject.Singleton;
 import java.sql.Connection;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.Iterator;
 import java.util.List;
 
 /**
@@ -59,10 +62,50 @@ public class HistoryService {
     public record Positioned(HistoryEntry entry, Position position) {
     }
 
-    /** At most {@code limit} entries of the filter, newest first (every one when {@code limit} is 0). */
+    /**
+     * At most {@code limit} (at least 1) entries of the filter, newest first.
+     *
+     * <p>The changes are replayed oldest first (an entry's old value is the state before its change), but only what
+     * may still be on the page is kept: the newest changes' entries, as many as the page takes, each change's cut at
+     * the page size (its entries are listed in path order). So a page costs memory for the page and the profile's
+     * state, whatever the number of changes behind it (bench/README.md "History and export memory").
+     */
     public List<Positioned> entries(String workspaceId, String profileId, Filter filter, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("a page holds at least one entry");
+        }
+        Deque<List<Positioned>> newest = new ArrayDeque<>();
+        int[] kept = {0};
+        replay(workspaceId, profileId, filter, (seq, entries) -> {
+            List<Positioned> group = entries.size() > limit ? new ArrayList<>(entries.subList(0, limit)) : entries;
+            newest.addLast(group);
+            kept[0] += group.size();
+            while (kept[0] - newest.peekFirst().size() >= limit) {
+                kept[0] -= newest.removeFirst().size();
+            }
+        });
+        List<Positioned> newestFirst = new ArrayList<>(Math.min(kept[0], limit));
+        for (Iterator<List<Positioned>> groups = newest.descendingIterator(); groups.hasNext()
+                && newestFirst.size() < limit; ) {
+            newestFirst.addAll(groups.next());
+        }
+        return newestFirst.size() > limit ? newestFirst.subList(0, limit) : newestFirst;
+    }
+
+    /** One change's entries of the filter, in path order. */
+    @FunctionalInterface
+    public interface ChangeEntries {
+        void accept(long seq, List<Positioned> entries) throws java.io.IOException;
+    }
+
+    /**
+     * Every entry of the filter, oldest change first (each change's entries in path order), handed over change by
+     * change as the log is read: nothing but the profile's replayed state is held, so a caller that writes them out
+     * as they come (the export) costs no memory for the profile's past. Runs in the caller's transaction if it has
+     * one.
+     */
+    public void replay(String workspaceId, String profileId, Filter filter, ChangeEntries into) {
         Instant keptSince = Instant.now().minus(settings.retention());
-        List<Positioned> matching = new ArrayList<>();
         FieldChanges replay = new FieldChanges();
         tx.executeRead(status -> {
             repository.changes(status.getConnection(), workspaceId, profileId,
@@ -72,6 +115,7 @@ public class HistoryService {
                         if (changes == null || row.createdAt().isBefore(keptSince)) {
                             return; // older than the retention: replayed for the state, not listed
                         }
+                        List<Positioned> entries = new ArrayList<>();
                         for (FieldChanges.Change change : changes) {
                             HistoryEntry entry = entry(row, change);
                             if (!filter.matches(entry, row.createdAt())) {
@@ -80,27 +124,18 @@ public class HistoryService {
                             if (filter.before() != null && !filter.before().isBefore(row.seq(), change.path())) {
                                 continue;
                             }
-                            matching.add(new Positioned(entry, new Position(row.seq(), change.path())));
+                            entries.add(new Positioned(entry, new Position(row.seq(), change.path())));
+                        }
+                        if (!entries.isEmpty()) {
+                            try {
+                                into.accept(row.seq(), entries);
+                            } catch (java.io.IOException e) {
+                                throw new java.io.UncheckedIOException(e);
+                            }
                         }
                     });
             return null;
         });
-        // Replayed oldest first, listed newest first; within one change in path order.
-        List<Positioned> newestFirst = new ArrayList<>(matching.size());
-        int end = matching.size();
-        while (end > 0) {
-            int start = end - 1;
-            long seq = matching.get(start).position().seq();
-            while (start > 0 && matching.get(start - 1).position().seq() == seq) {
-                start--;
-            }
-            newestFirst.addAll(matching.subList(start, end));
-            end = start;
-            if (limit > 0 && newestFirst.size() >= limit) {
-                break;
-            }
-        }
-        return limit > 0 && newestFirst.size() > limit ? newestFirst.subList(0, limit) : newestFirst;
     }
 
     /** How far back history goes from now. */

@@ -1,13 +1,11 @@
 package io.profilehub.outbox;
 
 import io.profilehub.destination.DestinationSettings;
-import io.profilehub.destination.Outcome;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -174,8 +172,8 @@ final class ClaimLoop {
         // A pause announced while this round leased (stale state) is read now: nothing is sent, all is kept.
         pause.refresh();
         DeliveryPlan plan = DeliveryPlan.of(input.events());
-        Map<String, Outcome> outcomes = sender.send(plan.deliveries(), leaseEnds, this::running);
-        RoundSettlement settlement = settler.settle(settings.name(), owner, input, plan, outcomes);
+        RoundSender.Answers answers = sender.send(plan.deliveries(), leaseEnds, this::running);
+        RoundSettlement settlement = settler.settle(settings.name(), owner, input, plan, answers);
         settlement.earliestPark().ifPresent(due -> {
             long at = System.nanoTime() + Math.max(0, Duration.between(Instant.now(), due).toNanos());
             nextDueNanos.accumulateAndGet(at, Math::min);

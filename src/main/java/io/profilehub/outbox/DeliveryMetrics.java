@@ -46,6 +46,14 @@ public class DeliveryMetrics {
         }
     }
 
+    /** A delivery worker died (any Throwable) and was started again. */
+    public void workerRestarted(String destination) {
+        counters.computeIfAbsent(destination + "/restart", k -> Counter.builder("profilehub.delivery.worker.restarts")
+                        .description("Delivery workers that died and were restarted, by destination")
+                        .tag("destination", destination).register(registry))
+                .increment();
+    }
+
     public void latency(String destination, Duration commitToDelivery) {
         latencies.computeIfAbsent(destination, k -> Timer.builder("profilehub.delivery.latency")
                         .description("Time from the change's commit to the vendor's acceptance")

@@ -15,8 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The delivery workers of one destination: {@code concurrency} threads of its own executor, each running the
- * {@link ClaimLoop}. Each destination has its own threads, so a slow, failing or paused vendor never holds up the
- * others.
+ * {@link ClaimLoop}, restarted when it dies of anything. Each destination has its own threads, so a slow, failing or
+ * paused vendor never holds up the others.
  */
 final class DestinationDispatcher {
     private static final Logger LOG = LoggerFactory.getLogger(DestinationDispatcher.class);
@@ -29,17 +29,24 @@ final class DestinationDispatcher {
     private final PauseState pause;
     private final Wakeup wakeup;
     private final LaneClaims claims;
+    private final VendorGate gate;
+    private final DeliveryMetrics metrics;
+    private final Duration restartDelay;
     private final List<String> owners = new ArrayList<>();
     private ExecutorService workers;
 
     DestinationDispatcher(DestinationSettings settings, String instanceId, ClaimLoop loop, PauseState pause,
-                          Wakeup wakeup, LaneClaims claims) {
+                          Wakeup wakeup, LaneClaims claims, VendorGate gate, DeliveryMetrics metrics,
+                          Duration restartDelay) {
         this.settings = settings;
         this.instanceId = instanceId;
         this.loop = loop;
         this.pause = pause;
         this.wakeup = wakeup;
         this.claims = claims;
+        this.gate = gate;
+        this.metrics = metrics;
+        this.restartDelay = restartDelay;
     }
 
     String name() {
@@ -52,7 +59,48 @@ final class DestinationDispatcher {
             String owner = instanceId + ":" + settings.name() + ":" + slot;
             owners.add(owner);
             boolean poller = slot == 0;
-            workers.execute(() -> loop.run(owner, poller));
+            workers.execute(() -> supervise(owner, poller));
+        }
+    }
+
+    /**
+     * Runs one worker's loop, and runs it again whatever ends it while the destination is running: an Error
+     * (OutOfMemoryError, StackOverflowError) or any other Throwable out of a round would otherwise end the worker for
+     * good, and with the last one the destination's delivery for every workspace it serves. What the dead round
+     * leased is given back at once, so the lanes are read again (at least once: what it sent unsettled may go twice).
+     */
+    private void supervise(String owner, boolean poller) {
+        while (loop.running()) {
+            try {
+                loop.run(owner, poller);
+                return; // it returns only when stopping or interrupted
+            } catch (Throwable died) {
+                if (!loop.running()) {
+                    return;
+                }
+                // The class only: a message may quote what was being sent or what the vendor said.
+                LOG.error("Destination {}: delivery worker {} died of {}; restarting it in {} ms", settings.name(),
+                        owner, died.getClass().getName(), restartDelay.toMillis());
+                metrics.workerRestarted(settings.name());
+                recover(owner);
+                try {
+                    Thread.sleep(restartDelay.toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    /* Best effort: whatever fails here, the restart still happens, and leases end by themselves. */
+    private void recover(String owner) {
+        try {
+            gate.recover();
+            claims.release(List.of(owner));
+        } catch (Throwable t) {
+            LOG.warn("Destination {}: could not release the leases of worker {} ({}); they will expire",
+                    settings.name(), owner, t.getClass().getName());
         }
     }
 

@@ -16,9 +16,11 @@ class DispatcherFactory {
     private final LaneClaims claims;
     private final RoundSettler settler;
     private final SealedFields sealer;
+    private final DeliveryMetrics metrics;
 
     DispatcherFactory(OutboxSettings outbox, TransactionOperations<Connection> tx, DestinationStateRepository states,
-                      LaneClaims claims, RoundSettler settler, SealedFields sealer) {
+                      LaneClaims claims, RoundSettler settler, SealedFields sealer, DeliveryMetrics metrics) {
+        this.metrics = metrics;
         this.outbox = outbox;
         this.tx = tx;
         this.states = states;
@@ -32,9 +34,10 @@ class DispatcherFactory {
         VendorGate gate = new VendorGate(settings, outbox);
         Wakeup wakeup = new Wakeup();
         RoundSender sender = new RoundSender(settings, connector.maxBatchSize(), gate, pause,
-                new BatchBisection(settings, connector), sealer);
+                new BatchBisection(settings, connector, gate), sealer);
         ClaimLoop loop = new ClaimLoop(settings, outbox, connector.maxBatchSize(), claims, pause, gate, wakeup, sender,
                 settler);
-        return new DestinationDispatcher(settings, instanceId, loop, pause, wakeup, claims);
+        return new DestinationDispatcher(settings, instanceId, loop, pause, wakeup, claims, gate, metrics,
+                outbox.pollInterval());
     }
 }

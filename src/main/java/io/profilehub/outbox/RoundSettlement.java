@@ -47,6 +47,7 @@ final class RoundSettlement {
     private int deadEvents;
     private int retriedEvents;
     private int unsentEvents;
+    private Set<String> shared = Set.of();
 
     private RoundSettlement(RoundInput input) {
         this.input = input;
@@ -58,7 +59,18 @@ final class RoundSettlement {
      */
     static RoundSettlement of(RoundInput input, DeliveryPlan plan, Map<String, Outcome> outcomes, RetryPolicy retry,
                               Instant now) {
+        return of(input, plan, outcomes, Set.of(), retry, now);
+    }
+
+    /**
+     * @param shared profiles whose 5xx came from a batch BatchBisection could not split down to them: the failure
+     *               may be another item's (a poison item fails the whole batch), so it never dead-letters them; out
+     *               of attempts, they wait for a round that splits the batch down to them
+     */
+    static RoundSettlement of(RoundInput input, DeliveryPlan plan, Map<String, Outcome> outcomes, Set<String> shared,
+                              RetryPolicy retry, Instant now) {
         RoundSettlement s = new RoundSettlement(input);
+        s.shared = shared;
         s.lastErrors(plan, outcomes, retry);
         Map<String, DeliveryPlan.Planned> plannedByKey = new HashMap<>();
         plan.deliveries().forEach(p -> plannedByKey.put(RoundInput.key(p.head()), p));
@@ -110,7 +122,7 @@ final class RoundSettlement {
                     int failed = prior + 1;
                     s.failures.add(new DeliveryRepository.Failure(queue.workspaceId, queue.profileId,
                             planned.head().version(), last(planned).version(), outcome.status(), outcome.detail()));
-                    if (retry.exhausted(failed)) {
+                    if (retry.exhausted(failed) && !shared.contains(entry.getKey())) {
                         s.deadLetter(planned, failed, outcome.status(), "gave up after " + failed
                                 + " attempts; last answer: " + outcome.detail(), true);
                         s.rest(queue, deferred, planned, now);
@@ -266,9 +278,12 @@ final class RoundSettlement {
 
     private void lastErrors(DeliveryPlan plan, Map<String, Outcome> outcomes, RetryPolicy retry) {
         for (DeliveryPlan.Planned planned : plan.deliveries()) {
-            Outcome outcome = outcomes.get(RoundInput.key(planned.head()));
+            String key = RoundInput.key(planned.head());
+            Outcome outcome = outcomes.get(key);
             if (outcome != null && outcome.kind() != Outcome.Kind.DELIVERED) {
-                lastErrors.put(planned.head().workspaceId(), category(outcome, settledAs(planned, outcome, retry)));
+                String settledAs = shared.contains(key) && outcome.kind() == Outcome.Kind.RETRY ? EventResult.PENDING
+                        : settledAs(planned, outcome, retry);
+                lastErrors.put(planned.head().workspaceId(), category(outcome, settledAs));
             }
         }
     }

@@ -36,8 +36,9 @@ class RoundSettler {
     }
 
     RoundSettlement settle(String destination, String owner, RoundInput input, DeliveryPlan plan,
-                           Map<String, Outcome> outcomes) {
-        RoundSettlement settlement = RoundSettlement.of(input, plan, outcomes, retry, Instant.now());
+                           RoundSender.Answers answers) {
+        RoundSettlement settlement = RoundSettlement.of(input, plan, answers.outcomes(), answers.shared(), retry,
+                Instant.now());
         count(destination, settlement);
         var tallies = DeliveryMinutes.tally(settlement.results(), input.byId(), Instant.now());
         Map<String, String> lastErrors = settlement.lastErrors();

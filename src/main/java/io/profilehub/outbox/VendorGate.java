@@ -60,6 +60,16 @@ final class VendorGate {
         breaker.releasePermission();
     }
 
+    /**
+     * After a worker died holding a permission it may never have used: in the half-open state the breaker waits for
+     * the trial's answer without end, so the permission is given back (at worst one more trial request is allowed).
+     */
+    void recover() {
+        if (breaker.getState() == CircuitBreaker.State.HALF_OPEN) {
+            breaker.releasePermission();
+        }
+    }
+
     /** The breaker is trying the vendor again: one request only. */
     boolean trial() {
         return breaker.getState() == CircuitBreaker.State.HALF_OPEN;

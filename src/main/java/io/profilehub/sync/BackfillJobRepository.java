@@ -17,17 +17,37 @@ import java.util.Optional;
 @JdbcRepository(dialect = Dialect.POSTGRES)
 public interface BackfillJobRepository extends GenericRepository<BackfillJob, String> {
 
+    /** Fails (unique violation, db/V26) when a backfill of this destination is running in the workspace already. */
     @Query("""
             insert into backfill_jobs (workspace_id, id, destination) values (:workspaceId, :id, :destination)
             returning *
             """)
     BackfillJob insert(String workspaceId, String id, String destination);
 
+    @Query("""
+            select * from backfill_jobs where workspace_id = :workspaceId and destination = :destination
+               and status = 'running'
+            """)
+    Optional<BackfillJob> running(String workspaceId, String destination);
+
+    /**
+     * Ends a running job that made no progress for {@code staleSeconds}: its instance stopped (a job that runs
+     * finishes a page far more often), so it will never finish, and would keep every later backfill out.
+     */
+    @Query("""
+            update backfill_jobs
+               set status = 'failed', finished_at = now(),
+                   error = 'stopped: no progress for ' || :staleSeconds || ' s (its instance stopped?); start a new backfill'
+             where workspace_id = :workspaceId and destination = :destination and status = 'running'
+               and progress_at < now() - make_interval(secs => :staleSeconds)
+            """)
+    int endStale(String workspaceId, String destination, int staleSeconds);
+
     /** A job that is no longer running gets its finishing time. Returns the number of jobs updated (0 or 1). */
     @Query("""
             update backfill_jobs
                set status = :status, enqueued = :enqueued, last_profile_id = :lastProfileId, error = :error,
-                   finished_at = case when :status <> 'running' then now() end
+                   finished_at = case when :status <> 'running' then now() end, progress_at = now()
              where workspace_id = :workspaceId and id = :id
             """)
     int update(String workspaceId, String id,

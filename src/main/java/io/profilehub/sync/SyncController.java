@@ -118,7 +118,9 @@ public class SyncController {
         long after = listing.after() == null ? 0 : Long.parseLong(listing.after());
         List<SyncRepository.EventView> rows = tx.executeRead(s -> repository.deadLetters(s.getConnection(),
                 caller.workspaceId(), filter, userId, after, listing.limit() + 1));
-        return listing.page(rows, e -> Long.toString(e.id()), DeadLetter::of);
+        boolean mayReadProfiles = caller.has(Scope.PROFILES_READ);
+        return listing.page(rows, e -> Long.toString(e.id()),
+                e -> mayReadProfiles ? DeadLetter.of(e) : DeadLetter.of(e).withoutProfileData());
     }
 
     @Post("/sync/dead-letters/{id}/retry")
@@ -138,8 +140,9 @@ public class SyncController {
                                             @Nullable @QueryValue String status,
                                             @Nullable @QueryValue String since,
                                             @Nullable @QueryValue String until) {
+        SyncRepository.DeadLetterFilter filter = filter(name, status, since, until); // bad input first: a 400
         sync.destination(caller.workspaceId(), name);
-        int retried = sync.retryDead(caller.workspaceId(), null, filter(name, status, since, until));
+        int retried = sync.retryDead(caller.workspaceId(), null, filter);
         return HttpResponse.<RetryAnswer>status(HttpStatus.ACCEPTED).body(new RetryAnswer(retried));
     }
 
@@ -213,15 +216,28 @@ public class SyncController {
         return new SyncRepository.DeadLetterFilter(destination, httpStatus, time("since", since), time("until", until));
     }
 
+    /*
+     * Java parses years from -1,000,000,000 on; PostgreSQL's timestamptz and the driver do not take them all (a
+     * far-past one answered 500). Four-digit years of the common era cover any dead letter.
+     */
+    static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+    static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999Z");
+
     private static Instant time(String name, String value) {
         if (value == null) {
             return null;
         }
+        Instant time;
         try {
-            return Instant.parse(value);
+            time = Instant.parse(value);
         } catch (DateTimeParseException e) {
             throw ProblemException.badRequest("'" + name + "' must be an ISO-8601 UTC time such as 2026-01-31T12:00:00Z.");
         }
+        if (time.isBefore(EARLIEST) || time.isAfter(LATEST)) {
+            throw ProblemException.badRequest("'" + name + "' must be between " + EARLIEST + " and " + LATEST
+                    + ", not " + value + ".");
+        }
+        return time;
     }
 
     private static long eventId(String id) {

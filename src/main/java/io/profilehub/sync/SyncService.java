@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import java.sql.Connection;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
@@ -96,7 +97,13 @@ public class SyncService {
         return retried.size();
     }
 
-    /** Starts enqueuing a full upsert of every profile for one destination, page by page, in the background. */
+    /* A running backfill updates its job after every page: this long without, its instance stopped. */
+    static final int STALE_BACKFILL_SECONDS = 300;
+
+    /**
+     * Starts enqueuing a full upsert of every profile for one destination, page by page, in the background; one at a
+     * time per destination and workspace (409 naming the running one).
+     */
     public BackfillJob startBackfill(String workspaceId, String destination) {
         DestinationSettings settings = destination(workspaceId, destination);
         if (!settings.servesWorkspace(workspaceId)) {
@@ -104,9 +111,42 @@ public class SyncService {
                     "Destination '" + destination + "' is disabled; enable it before backfilling.");
         }
         String jobId = RandomTokens.of("bf_", 16);
-        BackfillJob job = tx.executeWrite(status -> jobs.insert(workspaceId, jobId, destination));
+        BackfillJob job;
+        try {
+            job = tx.executeWrite(status -> {
+                jobs.endStale(workspaceId, destination, STALE_BACKFILL_SECONDS);
+                Optional<BackfillJob> running = jobs.running(workspaceId, destination);
+                if (running.isPresent()) {
+                    throw alreadyRunning(destination, running.get().id());
+                }
+                return jobs.insert(workspaceId, jobId, destination);
+            });
+        } catch (RuntimeException e) {
+            if (!uniqueViolation(e)) {
+                throw e;
+            }
+            // Another request started one between the read and the insert: the unique index (db/V26) kept it out.
+            String first = tx.executeRead(status -> jobs.running(workspaceId, destination))
+                    .map(BackfillJob::id).orElse("another one");
+            throw alreadyRunning(destination, first);
+        }
         background.execute(() -> runBackfill(workspaceId, jobId, destination));
         return job;
+    }
+
+    private static ProblemException alreadyRunning(String destination, String first) {
+        return ProblemException.conflict("A backfill of destination '" + destination + "' is already running in this "
+                + "workspace: " + first + " (GET /sync/backfills/" + first + "). One runs at a time per destination; "
+                + "start another once it has finished.", java.util.Map.of("backfillId", first));
+    }
+
+    private static boolean uniqueViolation(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLException sql && "23505".equals(sql.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void runBackfill(String workspaceId, String jobId, String destination) {

@@ -67,6 +67,14 @@ final class ServiceProcess implements AutoCloseable {
         this.properties.putAll(properties);
     }
 
+    private final List<String> jvmOptions = new ArrayList<>();
+
+    /** JVM options for the next starts, after the defaults (a later -Xmx wins). */
+    ServiceProcess jvmOptions(String... options) {
+        jvmOptions.addAll(List.of(options));
+        return this;
+    }
+
     /** Environment variables for the next starts (after the test's own PROFILEHUB_, MICRONAUT_ ones are removed). */
     ServiceProcess environment(Map<String, String> variables) {
         environment.putAll(variables);
@@ -110,6 +118,7 @@ final class ServiceProcess implements AutoCloseable {
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         // A small, quick-starting JVM: the machine running the tests may be busy.
         command.addAll(List.of("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto"));
+        command.addAll(jvmOptions);
         properties.forEach((k, v) -> {
             if (v != null && !k.equals("datasources.default.url")) {
                 command.add("-D" + k + "=" + v);

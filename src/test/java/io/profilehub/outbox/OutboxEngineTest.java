@@ -7,6 +7,7 @@ import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import io.micronaut.transaction.TransactionOperations;
 import io.profilehub.support.Api;
+import io.profilehub.support.Rows;
 import io.profilehub.support.ServiceTest;
 import io.profilehub.support.TestDatabase;
 import jakarta.inject.Inject;
@@ -33,6 +34,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static io.profilehub.support.ProblemAssertions.assertProblem;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -275,6 +277,21 @@ class OutboxEngineTest extends ServiceTest {
             }
         }
         assertNotNull(a);
+    }
+
+    @Test
+    void aSecondBackfillWhileOneRunsIsRefusedNamingTheFirst() {
+        // One running, as a long backfill would be (a real one here finishes at once).
+        String firstId = Rows.strings("insert into profilehub.backfill_jobs (workspace_id, id, destination) "
+                + "values (?, 'bf_heldrunning00001', 'main') returning id", workspace).get(0);
+        Api.Response second = api().post("/sync/destinations/main/backfill", "{}");
+        assertProblem(second, 409, firstId, "already running");
+        assertEquals(firstId, second.json().get("backfillId").asText());
+        assertEquals(202, api().post("/sync/destinations/other/backfill", "{}").status(),
+                "another destination's backfill is not held up");
+        Rows.strings("update profilehub.backfill_jobs set status = 'completed', finished_at = now() where id = ? "
+                + "returning id", firstId);
+        assertEquals(202, api().post("/sync/destinations/main/backfill", "{}").status());
     }
 
     @Test

@@ -200,6 +200,23 @@ class RoundSettlementTest {
     }
 
     @Test
+    void aLastAttemptFailingOnlyInABatchThatCouldNotBeSplitKeepsTheChangeWaiting() {
+        Round round = new Round().lane(1, 100, 120);
+        var parked = new DeliveryRepository.Parked(WS, "p1", 1, 90, 2, true);
+        round.change("p1", 1, 90, Delivery.UPSERT, upsert("plan", "pro"), parked);
+        RoundInput input = round.input();
+        RoundSettlement s = RoundSettlement.of(input, DeliveryPlan.of(input.events()),
+                answers("p1", Outcome.retry(500, "boom", null)), Set.of(RoundInput.key(WS, "p1")), RETRY, NOW);
+
+        assertEquals(List.of(), s.deadLetters(ALL_HELD), "the 5xx may be another item's: not dead-lettered");
+        assertEquals(1, s.failures().size(), "the attempt is recorded");
+        assertEquals(1, s.parks(ALL_HELD).size());
+        assertEquals(3, s.parks(ALL_HELD).get(0).attempts());
+        assertEquals(List.of(EventResult.PENDING), s.results().stream().map(EventResult::status).toList());
+        assertEquals(Map.of(WS, "HTTP 500 from the vendor; retrying"), s.lastErrors());
+    }
+
+    @Test
     void aLaterRetryAfterFromTheVendorIsRespectedAndAnEarlierOneIsNot() {
         Round round = new Round().lane(1, 100, 120);
         round.change("p1", 1, 105, Delivery.UPSERT, upsert("plan", "pro"));

@@ -75,6 +75,25 @@ class RepositoriesInTransactionsTest extends ServiceTest {
     }
 
     @Test
+    void oneJobRunsPerDestinationAndWorkspaceAndAStalledOneIsEnded() {
+        String first = jobId();
+        String second = jobId();
+        tx.executeWrite(status -> jobs.insert(workspace, first, "one-at-a-time"));
+        RuntimeException refused = assertThrows(RuntimeException.class,
+                () -> tx.executeWrite(status -> jobs.insert(workspace, second, "one-at-a-time")));
+        assertTrue(String.valueOf(refused.getCause()).contains("backfill_jobs_one_running"), refused.toString());
+        assertEquals(first, tx.executeRead(status -> jobs.running(workspace, "one-at-a-time")).orElseThrow().id());
+        assertEquals(0, (int) tx.executeWrite(status -> jobs.endStale(workspace, "one-at-a-time", 300)),
+                "a job that made progress within 5 minutes runs on");
+        // No progress since before now: ended as stalled, and the next one may start.
+        assertEquals(1, (int) tx.executeWrite(status -> jobs.endStale(workspace, "one-at-a-time", 0)));
+        BackfillJob ended = tx.executeRead(status -> jobs.findByWorkspaceIdAndId(workspace, first)).orElseThrow();
+        assertEquals(BackfillStatus.FAILED, ended.status());
+        assertTrue(ended.error().contains("no progress"), ended.error());
+        assertEquals(second, tx.executeWrite(status -> jobs.insert(workspace, second, "one-at-a-time")).id());
+    }
+
+    @Test
     void aFinishedJobIsStoredWithItsLowerCaseWordAndFinishingTime() {
         String id = jobId();
         BackfillJob inserted = tx.executeWrite(status -> jobs.insert(workspace, id, "hook"));
