@@ -125,6 +125,10 @@ public class MergeService {
         if (computed.bytes() > limits.maxProfileBytes()) {
             throw ProfileLimits.tooLarge(computed.bytes(), limits.maxProfileBytes());
         }
+        long leaves = ProfileLimits.leaves(computed.identifiers()) + ProfileLimits.leaves(computed.traits());
+        if (leaves > limits.maxProfileLeaves()) {
+            throw ProfileLimits.tooManyLeaves(leaves, limits.maxProfileLeaves(), false);
+        }
         List<IdentityKey> wanted = identityKeys.extract(computed.identifiers());
         List<IdentityKey> held = new ArrayList<>(keys(beforeSurvivor));
         held.addAll(keys(beforeAbsorbed));
