@@ -104,6 +104,15 @@ public class ErasureRepository {
                and (m.survivor_id in (select id from ids) or m.absorbed_id in (select id from ids))
             """;
 
+    /*
+     * Undone merges that absorbed the person: the survivor's upsert at the merge's version carries the person's
+     * values (the merged state), and the undo left it in the survivor's log. Read before ERASE deletes the merges.
+     */
+    private static final String COPIES = """
+            select survivor_id, survivor_version from merges
+             where workspace_id = ? and absorbed_id = ? and status = 'undone'
+            """;
+
     /* Of these unique values, the ones another live profile holds: they are that person's, not the erased one's. */
     private static final String HELD_BY_OTHERS = """
             select k.key_name, k.key_value
@@ -168,6 +177,24 @@ public class ErasureRepository {
                 return rs.next() ? Optional.of(new Target(rs.getString(1), rs.getLong(2))) : Optional.empty();
             }
         }
+    }
+
+    /** A profile's upsert version that holds a copy of another person's data. */
+    public record Copy(String profileId, long version) {
+    }
+
+    public List<Copy> copies(Connection c, String workspaceId, String userId) throws SQLException {
+        List<Copy> copies = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(COPIES)) {
+            ps.setString(1, workspaceId);
+            ps.setString(2, userId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    copies.add(new Copy(rs.getString(1), rs.getLong(2)));
+                }
+            }
+        }
+        return copies;
     }
 
     /** The identifiers documents (JSON text) the person's changes and kept merge states hold. */

@@ -63,6 +63,11 @@ public class ErasureService {
             Optional<ErasureRepository.Target> target = repository.lock(c, workspaceId, userId);
             if (target.isPresent()) {
                 ErasureRepository.Erasure erasure = plan(c, workspaceId, userId, target.get(), suppress);
+                // A merge of this person into another profile, undone since, left the merged state in that profile's
+                // log (its history and export replay it): that one version goes with the person.
+                for (ErasureRepository.Copy copy : repository.copies(c, workspaceId, userId)) {
+                    changeLog.scrubVersion(c, workspaceId, copy.profileId(), copy.version());
+                }
                 ErasureRepository.Erased erased = repository.erase(c, workspaceId, userId, erasure);
                 idempotency.scrub(workspaceId, userId);
                 changeLog.scrub(c, workspaceId, userId);
