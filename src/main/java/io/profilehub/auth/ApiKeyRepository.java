@@ -18,6 +18,9 @@ public interface ApiKeyRepository extends GenericRepository<ApiKey, String> {
     /** Whether any workspace holds an active key. */
     boolean existsByRevokedAtIsNull();
 
+    /** Whether this secret was revoked in any workspace: a revocation is of the secret, wherever it is configured. */
+    boolean existsByKeyHashAndRevokedAtIsNotNull(byte[] keyHash);
+
     /* created_at is PostgreSQL's now(), as for every other table, hence the RETURNING instead of a save(). */
     @Query("""
             insert into api_keys (workspace_id, id, name, key_hash, scopes)

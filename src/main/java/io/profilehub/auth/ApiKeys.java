@@ -91,10 +91,14 @@ public class ApiKeys {
     /**
      * Makes a configured key exist with these scopes. Restarts find it by hash; the id is random, since an id
      * derived from the hash would let anyone who sees it test guesses of the secret offline. A revoked key stays
-     * revoked: returns false then.
+     * revoked: returns false then, also when the same secret is configured again under another workspace (the
+     * rows are per workspace, and a new workspace name would otherwise make a new, active row of it).
      */
     public boolean ensure(String workspaceId, String name, String secret, Set<String> scopes) {
         byte[] hash = hash(secret);
+        if (tx.executeRead(status -> repository.existsByKeyHashAndRevokedAtIsNotNull(hash))) {
+            return false;
+        }
         boolean active = tx.executeWrite(status -> repository.ensure(workspaceId, newId(), name, hash,
                 sorted(scopes))).revokedAt() == null;
         invalidate();

@@ -104,8 +104,8 @@ public class BootstrapKeys {
             if (apiKeys.ensure(key.workspace(), "bootstrap", key.key(), key.scopes())) {
                 active++;
             } else {
-                LOG.warn("Bootstrap: the key configured as {} was revoked and stays refused; configure a new one",
-                        key.property());
+                LOG.warn("Bootstrap: the key configured as {} was revoked (in this or another workspace) and stays "
+                        + "refused; configure a new one", key.property());
             }
         }
         if (active > 0) {

@@ -82,6 +82,45 @@ public class ErasureRepository {
             select (select count(*) from gone), array(select alias_id from aliases order by alias_id)
             """;
 
+    /*
+     * Every identifiers document the person's data still holds within retention: each upsert in the change log of
+     * the profile and of every id it absorbed (merges still in effect), and the pre-merge state those merges keep for
+     * undo (the values an absorbed profile lost in its merge are there, and in its own upserts). Read before ERASE,
+     * which deletes the merges. Written without the jsonb ? operator, which JDBC would take for a parameter.
+     */
+    private static final String FORMER_IDENTIFIERS = """
+            with ids as (
+                select ?::text as id
+                union
+                select alias_id from profile_aliases where workspace_id = ? and profile_id = ?
+            )
+            select c.change -> 'identifiers' from change_log c
+             where c.workspace_id = ? and c.profile_id in (select id from ids) and c.kind = 'upsert'
+               and c.change -> 'identifiers' is not null
+            union all
+            select b.doc -> 'identifiers'
+              from merges m cross join lateral (values (m.before_survivor), (m.before_absorbed)) as b(doc)
+             where m.workspace_id = ? and m.status = 'merged' and b.doc is not null
+               and (m.survivor_id in (select id from ids) or m.absorbed_id in (select id from ids))
+            """;
+
+    /*
+     * Undone merges that absorbed the person: the survivor's upsert at the merge's version carries the person's
+     * values (the merged state), and the undo left it in the survivor's log. Read before ERASE deletes the merges.
+     */
+    private static final String COPIES = """
+            select survivor_id, survivor_version from merges
+             where workspace_id = ? and absorbed_id = ? and status = 'undone'
+            """;
+
+    /* Of these unique values, the ones another live profile holds: they are that person's, not the erased one's. */
+    private static final String HELD_BY_OTHERS = """
+            select k.key_name, k.key_value
+              from identity_keys k join unnest(?::text[], ?::text[]) as v(name, value)
+                on k.key_name = v.name and k.key_value = v.value
+             where k.workspace_id = ? and k.profile_id <> ?
+            """;
+
     /** A row of {@code erasures}: the table {@link Reads} works on (its statements are hand-written). */
     @MappedEntity("erasures")
     public record Row(@EmbeddedId RowKey id, Instant requestedAt, String status, boolean suppressed,
@@ -138,6 +177,60 @@ public class ErasureRepository {
                 return rs.next() ? Optional.of(new Target(rs.getString(1), rs.getLong(2))) : Optional.empty();
             }
         }
+    }
+
+    /** A profile's upsert version that holds a copy of another person's data. */
+    public record Copy(String profileId, long version) {
+    }
+
+    public List<Copy> copies(Connection c, String workspaceId, String userId) throws SQLException {
+        List<Copy> copies = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(COPIES)) {
+            ps.setString(1, workspaceId);
+            ps.setString(2, userId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    copies.add(new Copy(rs.getString(1), rs.getLong(2)));
+                }
+            }
+        }
+        return copies;
+    }
+
+    /** The identifiers documents (JSON text) the person's changes and kept merge states hold. */
+    public List<String> formerIdentifiers(Connection c, String workspaceId, String userId) throws SQLException {
+        List<String> documents = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(FORMER_IDENTIFIERS)) {
+            ps.setString(1, userId);
+            ps.setString(2, workspaceId);
+            ps.setString(3, userId);
+            ps.setString(4, workspaceId);
+            ps.setString(5, workspaceId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    documents.add(rs.getString(1));
+                }
+            }
+        }
+        return documents;
+    }
+
+    /** Of the (name, value) pairs, those a profile other than {@code userId} holds, as "name\nvalue". */
+    public java.util.Set<String> heldByOthers(Connection c, String workspaceId, String userId, List<String> names,
+                                              List<String> values) throws SQLException {
+        java.util.Set<String> held = new java.util.HashSet<>();
+        try (PreparedStatement ps = c.prepareStatement(HELD_BY_OTHERS)) {
+            ps.setArray(1, c.createArrayOf("text", names.toArray()));
+            ps.setArray(2, c.createArrayOf("text", values.toArray()));
+            ps.setString(3, workspaceId);
+            ps.setString(4, userId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    held.add(rs.getString(1) + '\n' + rs.getString(2));
+                }
+            }
+        }
+        return held;
     }
 
     public record Erasure(List<String> destinations, List<String> payloads, List<String> hashes, List<String> hashKeys,

@@ -18,7 +18,9 @@ import jakarta.inject.Singleton;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Optional;
 
 /**
@@ -63,8 +65,13 @@ public class ErasureService {
             Connection c = status.getConnection();
             Optional<ErasureRepository.Target> target = repository.lock(c, workspaceId, userId);
             if (target.isPresent()) {
-                ErasureRepository.Erasure erasure = plan(workspaceId, userId, target.get(), suppress);
+                ErasureRepository.Erasure erasure = plan(c, workspaceId, userId, target.get(), suppress);
                 vendorAnswers.scrub(c, workspaceId, userId); // reads the person's values: before they are deleted
+                // A merge of this person into another profile, undone since, left the merged state in that profile's
+                // log (its history and export replay it): that one version goes with the person.
+                for (ErasureRepository.Copy copy : repository.copies(c, workspaceId, userId)) {
+                    changeLog.scrubVersion(c, workspaceId, copy.profileId(), copy.version());
+                }
                 ErasureRepository.Erased erased = repository.erase(c, workspaceId, userId, erasure);
                 idempotency.scrub(workspaceId, userId);
                 changeLog.scrub(c, workspaceId, userId);
@@ -87,15 +94,9 @@ public class ErasureService {
         return record;
     }
 
-    private ErasureRepository.Erasure plan(String workspaceId, String userId, ErasureRepository.Target target,
-                                           boolean suppress) throws SQLException {
-        ObjectNode identifiers;
-        try {
-            identifiers = (ObjectNode) objectMapper.reader(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-                    .readTree(target.identifiersJson());
-        } catch (Exception e) {
-            throw new SQLException("stored identifiers are not JSON", e);
-        }
+    private ErasureRepository.Erasure plan(Connection c, String workspaceId, String userId,
+                                           ErasureRepository.Target target, boolean suppress) throws SQLException {
+        ObjectNode identifiers = object(target.identifiersJson());
         List<String> names = destinations.namesFor(workspaceId);
         List<String> payloads = new ArrayList<>();
         for (String name : names) {
@@ -105,12 +106,41 @@ public class ErasureService {
         List<String> hashes = new ArrayList<>();
         List<String> hashKeys = new ArrayList<>();
         if (suppress) {
-            for (IdentityKey key : identityKeys.extract(identifiers)) {
+            for (IdentityKey key : everHeld(c, workspaceId, userId, identifiers)) {
                 hashes.add(suppressions.hash(workspaceId, key));
                 hashKeys.add(key.name());
             }
         }
         return new ErasureRepository.Erasure(names, payloads, hashes, hashKeys, suppress);
+    }
+
+    /**
+     * The unique values to suppress: every one the person held within retention, not only the current ones. A merged
+     * survivor's absorbed profile may have lost a value in the merge (released: nobody holds it now), and a
+     * profile may have changed its email since; either, sent again later, would re-create the person. The change log
+     * and the merges' kept states hold them (read before they are scrubbed and deleted). A value another live
+     * profile holds now is that profile's person's (a merge since undone, say) and is left alone: suppressing it
+     * would refuse that person's own writes.
+     */
+    private Set<IdentityKey> everHeld(Connection c, String workspaceId, String userId, ObjectNode current)
+            throws SQLException {
+        Set<IdentityKey> keys = new LinkedHashSet<>(identityKeys.extract(current));
+        for (String document : repository.formerIdentifiers(c, workspaceId, userId)) {
+            keys.addAll(identityKeys.extract(object(document)));
+        }
+        List<IdentityKey> list = List.copyOf(keys);
+        Set<String> others = repository.heldByOthers(c, workspaceId, userId,
+                list.stream().map(IdentityKey::name).toList(), list.stream().map(IdentityKey::value).toList());
+        keys.removeIf(k -> others.contains(k.name() + '\n' + k.value()));
+        return keys;
+    }
+
+    private ObjectNode object(String json) throws SQLException {
+        try {
+            return (ObjectNode) objectMapper.reader(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).readTree(json);
+        } catch (Exception e) {
+            throw new SQLException("stored identifiers are not a JSON object", e);
+        }
     }
 
     public Optional<ErasureRecord> find(String workspaceId, String userId) {

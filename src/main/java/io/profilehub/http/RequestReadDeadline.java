@@ -13,9 +13,13 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.timeout.IdleStateEvent;
 import jakarta.inject.Singleton;
 
 import java.nio.charset.StandardCharsets;
@@ -27,6 +31,11 @@ import java.util.concurrent.TimeUnit;
  * A request must arrive whole within {@code profilehub.http.request-read-timeout} of its first byte, or the
  * connection is answered 408 and closed. Netty's idle handling only sees silence, so a client trickling a byte every
  * few seconds could otherwise hold a connection (and its buffers) for as long as it liked.
+ *
+ * <p>The other way round, {@code micronaut.server.idle-timeout} is for connections that wait for a request, not for
+ * requests the service is still working on: Micronaut closes a connection without traffic for that long even while
+ * its request runs, so a request cut off by the 30 s statement timeout (whose 503 was on its way) reached the client
+ * as a closed connection. While a request has been read and not yet answered, the idle event is held back here.
  */
 @Singleton
 @Requires(beans = NettyServerCustomizer.Registry.class)
@@ -80,10 +89,14 @@ public class RequestReadDeadline implements BeanCreatedEventListener<NettyServer
         }
     }
 
-    /** Starts the clock on the first bytes of a request; the decoded end of the request stops it. */
+    /**
+     * Starts the clock on the first bytes of a request; the decoded end of the request stops it. Counts the requests
+     * read and not yet answered, and holds back the idle event while there are any.
+     */
     private static final class Deadline extends ChannelDuplexHandler {
         private final long millis;
         private ScheduledFuture<?> pending;
+        private int unanswered;
 
         Deadline(long millis) {
             this.millis = millis;
@@ -105,6 +118,14 @@ public class RequestReadDeadline implements BeanCreatedEventListener<NettyServer
         }
 
         @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+            if (event instanceof IdleStateEvent && unanswered > 0) {
+                return; // a request is being worked on: its answer, not the idle timeout, ends this wait
+            }
+            super.userEventTriggered(ctx, event);
+        }
+
+        @Override
         public void channelInactive(ChannelHandlerContext ctx) throws Exception {
             stop();
             super.channelInactive(ctx);
@@ -117,14 +138,27 @@ public class RequestReadDeadline implements BeanCreatedEventListener<NettyServer
             }
         }
 
-        ChannelInboundHandlerAdapter completion() {
-            return new ChannelInboundHandlerAdapter() {
+        ChannelDuplexHandler completion() {
+            return new ChannelDuplexHandler() {
                 @Override
                 public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+                    if (msg instanceof HttpRequest) {
+                        unanswered++;
+                    }
                     if (msg instanceof LastHttpContent) {
                         stop();
                     }
                     super.channelRead(ctx, msg);
+                }
+
+                @Override
+                public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+                    boolean interim = msg instanceof HttpResponse r
+                            && r.status().codeClass() == HttpStatusClass.INFORMATIONAL;
+                    if (msg instanceof LastHttpContent && !interim && unanswered > 0) {
+                        unanswered--;
+                    }
+                    super.write(ctx, msg, promise);
                 }
             };
         }

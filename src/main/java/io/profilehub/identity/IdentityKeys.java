@@ -59,6 +59,13 @@ public class IdentityKeys {
         checkKeys("identifiers", identifiers);
         for (String name : uniqueKeys) {
             JsonNode value = identifiers.get(name);
+            if (value != null && !value.isNull() && !value.isTextual() && !value.isNumber()) {
+                // Neither claimed nor suppressed (a claim is one value), yet stored and sent to vendors: refused. A
+                // key that holds several values would have to be declared as such, and claim each.
+                throw ProblemException.badRequest("'identifiers." + name + "' is " + describe(value) + ", but "
+                        + name + " is a unique identifier: it takes one string or number (or null to remove it), "
+                        + "which resolves the profile and claims the value. Send one value.");
+            }
             if (value != null && value.isTextual()) {
                 String invalid = invalidCharacter(value.textValue());
                 if (invalid != null) {
@@ -67,6 +74,10 @@ public class IdentityKeys {
                 }
             }
         }
+    }
+
+    private static String describe(JsonNode value) {
+        return value.isArray() ? "an array" : value.isObject() ? "an object" : "a boolean";
     }
 
     private static void checkKeys(String path, JsonNode node) {

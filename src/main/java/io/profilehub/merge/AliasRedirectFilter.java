@@ -9,7 +9,9 @@ import io.micronaut.http.annotation.ServerFilter;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.micronaut.transaction.TransactionOperations;
+import io.micronaut.web.router.RouteAttributes;
 import io.profilehub.auth.Caller;
+import io.profilehub.auth.Scope;
 import io.profilehub.http.Problems;
 
 import java.sql.Connection;
@@ -27,6 +29,10 @@ import java.util.regex.Pattern;
  * <p>Endpoints that answer something other than 404 for an absorbed id are handled first: GET /identify/{id}/sync
  * shows the sync state of any id with changes in the log, the absorbed one's too, so for that path an answer
  * of 2xx is looked up as well (an operator's endpoint: one more query per call).
+ *
+ * <p>The redirect names the survivor, which is profile data: it is given only to a key that may read profiles
+ * (profiles:read), and only for a path a route serves. Any other caller, and any unknown path under an absorbed id,
+ * gets the answer an id that names no profile gets (404), so the alias tells nothing a key could not read anyway.
  */
 @ServerFilter({"/identify/**", "/track/**"})
 public class AliasRedirectFilter {
@@ -50,7 +56,8 @@ public class AliasRedirectFilter {
         }
         Matcher m = PATH.matcher(request.getPath());
         Optional<Caller> caller = request.getAttribute(Caller.ATTRIBUTE, Caller.class);
-        if (!m.matches() || caller.isEmpty()) {
+        if (!m.matches() || caller.isEmpty() || !caller.get().has(Scope.PROFILES_READ)
+                || RouteAttributes.getRouteMatch(request).isEmpty()) {
             return;
         }
         String id = m.group(2);

@@ -13,6 +13,7 @@ import io.profilehub.identity.IdentityKey;
 import io.profilehub.identity.IdentityKeys;
 import io.profilehub.ids.RandomTokens;
 import io.profilehub.outbox.ChangeLogWriter;
+import io.profilehub.suppression.Suppressions;
 import io.profilehub.outbox.OutboxSignal;
 import io.profilehub.profile.Profile;
 import io.profilehub.profile.ProfileLimits;
@@ -66,10 +67,13 @@ public class MergeService {
     private final Destinations destinations;
     private final RemovalEvents removals;
     private final MergeSettings settings;
+    private final Suppressions suppressions;
 
     public MergeService(TransactionOperations<Connection> tx, MergeRepository repository, IdentityKeys identityKeys,
                         ChangeLogWriter changeLog, OutboxSignal outboxSignal, ProfileLimits limits,
-                        Destinations destinations, RemovalEvents removals, MergeSettings settings) {
+                        Destinations destinations, RemovalEvents removals, MergeSettings settings,
+                        Suppressions suppressions) {
+        this.suppressions = suppressions;
         this.tx = tx;
         this.repository = repository;
         this.identityKeys = identityKeys;
@@ -124,6 +128,10 @@ public class MergeService {
                 prefer == Prefer.FROM);
         if (computed.bytes() > limits.maxProfileBytes()) {
             throw ProfileLimits.tooLarge(computed.bytes(), limits.maxProfileBytes());
+        }
+        long leaves = ProfileLimits.leaves(computed.identifiers()) + ProfileLimits.leaves(computed.traits());
+        if (leaves > limits.maxProfileLeaves()) {
+            throw ProfileLimits.tooManyLeaves(leaves, limits.maxProfileLeaves(), false);
         }
         List<IdentityKey> wanted = identityKeys.extract(computed.identifiers());
         List<IdentityKey> held = new ArrayList<>(keys(beforeSurvivor));
@@ -260,6 +268,7 @@ public class MergeService {
         }
         ObjectNode beforeSurvivor = merge.beforeSurvivor();
         ObjectNode beforeAbsorbed = merge.beforeAbsorbed();
+        refuseSuppressed(c, workspaceId, survivorId, absorbedId, beforeSurvivor, beforeAbsorbed);
         MergeRepository.Written survivor = repository.restoreSurvivor(c, workspaceId, survivorId, beforeSurvivor);
         long absorbedVersion = (merge.removalVersion() == null
                 ? beforeAbsorbed.path("version").asLong() + 1 : merge.removalVersion()) + 1;
@@ -337,6 +346,32 @@ public class MergeService {
             case "dead", "discarded" -> "failed";
             default -> deliveryStatus;
         };
+    }
+
+    /**
+     * An undo gives the profiles back the unique values they held before the merge. One of them may since have been
+     * claimed by someone who was then erased with suppress=true (a value the merge released is free to be claimed),
+     * and restoring it would re-create that person here and at the vendors. The undo is refused rather than made
+     * without the value: a restored profile missing one of its identifiers would be a silently altered profile, and
+     * whether the suppressed person and the restored one are the same is for an admin to decide, who can lift the
+     * suppression (DELETE /suppressions/{hash}) and undo again.
+     */
+    private void refuseSuppressed(Connection c, String workspaceId, String survivorId, String absorbedId,
+                                  ObjectNode beforeSurvivor, ObjectNode beforeAbsorbed) throws SQLException {
+        Map<String, String> hits = new LinkedHashMap<>(); // "the email of usr_…" -> its suppression hash
+        suppressions.suppressed(c, workspaceId, keys(beforeSurvivor))
+                .forEach((k, hash) -> hits.put("the " + k.name() + " of " + survivorId, hash));
+        suppressions.suppressed(c, workspaceId, keys(beforeAbsorbed))
+                .forEach((k, hash) -> hits.put("the " + k.name() + " of " + absorbedId, hash));
+        if (hits.isEmpty()) {
+            return;
+        }
+        String which = hits.entrySet().stream().map(e -> e.getKey() + " (suppression " + e.getValue() + ")")
+                .collect(Collectors.joining(", "));
+        throw ProblemException.conflict("Undoing would give back unique identifiers that belong to a person erased "
+                + "with suppression since the merge: " + which + ". Nothing was changed; an admin can lift a "
+                + "suppression with DELETE /suppressions/{hash} and undo again.",
+                Map.of("suppressions", List.copyOf(hits.values())));
     }
 
     private static List<IdentityKey> keys(ObjectNode before) {

@@ -98,6 +98,27 @@ public class ChangeLogWriter {
             update delivery_parked set last_error = null where workspace_id = ? and profile_id = ?
             """;
 
+    /*
+     * One upsert version of a profile that carries another person's data: a merge's upsert of the survivor holds the
+     * absorbed profile's values, and stays in the survivor's log after an undo. Its copies (backfill, retry), the
+     * dead letters composed over it and the vendor answers recorded for it are scrubbed too; the profile's other
+     * changes stay. The merge's label names the caller, not the person, and stays.
+     */
+    private static final String SCRUB_VERSION = """
+            with changes as (
+                update change_log set change = '{"scrubbed": true}'::jsonb
+                 where workspace_id = ? and profile_id = ? and version = ? and kind = 'upsert'
+            ), letters as (
+                update dead_letters set event = '{"scrubbed": true}'::jsonb, last_error = null
+                 where workspace_id = ? and profile_id = ? and kind = 'upsert'
+                   and ? between coalesce(first_version, version) and version
+            ), failures as (
+                update delivery_failures set error = null
+                 where workspace_id = ? and profile_id = ? and ? between coalesce(first_version, last_version) and last_version
+            )
+            update delivery_parked set last_error = null where workspace_id = ? and profile_id = ?
+            """;
+
     public void append(Connection c, List<Change> changes) throws SQLException {
         if (changes.isEmpty()) {
             return;
@@ -113,6 +134,20 @@ public class ChangeLogWriter {
             ps.setArray(8, c.createArrayOf("text", changes.stream().map(ch -> ch.source().keyId()).toArray()));
             ps.setArray(9, c.createArrayOf("text", changes.stream().map(ch -> ch.source().keyName()).toArray()));
             ps.setArray(10, c.createArrayOf("text", changes.stream().map(ch -> ch.source().label()).toArray()));
+            ps.executeUpdate();
+        }
+    }
+
+    /** Scrubs one upsert version of a profile that holds another person's data, wherever it was copied. */
+    public void scrubVersion(Connection c, String workspaceId, String profileId, long version) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SCRUB_VERSION)) {
+            for (int i = 0; i < 3; i++) {
+                ps.setString(3 * i + 1, workspaceId);
+                ps.setString(3 * i + 2, profileId);
+                ps.setLong(3 * i + 3, version);
+            }
+            ps.setString(10, workspaceId);
+            ps.setString(11, profileId);
             ps.executeUpdate();
         }
     }

@@ -80,7 +80,8 @@ public class ProfileBatchService {
         this.outboxSignal = outboxSignal;
     }
 
-    public List<ItemResult> apply(String workspaceId, List<BatchPlan.Item> items, ChangeLogWriter.Source source) {
+    public List<ItemResult> apply(String workspaceId, List<BatchPlan.Item> requested, ChangeLogWriter.Source source) {
+        List<BatchPlan.Item> items = requested.stream().map(this::bounded).toList();
         for (int attempt = 1; attempt <= PLANNED_ATTEMPTS; attempt++) {
             try {
                 List<Outcome> outcomes = tx.executeWrite(status -> planned(status.getConnection(), workspaceId,
@@ -105,6 +106,10 @@ public class ProfileBatchService {
      * version than If-Match asks, which is then planned again with the read. An update thus costs one statement.
      */
     Outcome one(String workspaceId, BatchPlan.Item item, ChangeLogWriter.Source source) {
+        BatchPlan.Item checked = bounded(item);
+        if (checked.invalid() != null) {
+            return new Outcome(item.index(), 0, null, null, checked.invalid());
+        }
         List<BatchPlan.Item> alone = List.of(item.withIndex(0)); // a batch's item keeps its index in the outcome
         for (int attempt = 1; attempt <= RESOLVE_ATTEMPTS; attempt++) {
             boolean optimistic = attempt == 1;
@@ -114,13 +119,26 @@ public class ProfileBatchService {
                 outboxSignal.committed(workspaceId);
                 return new Outcome(item.index(), outcome.status(), outcome.id(), outcome.profile(), outcome.failure());
             } catch (TooLarge e) {
-                return new Outcome(item.index(), 0, null, null, ProfileLimits.tooLarge(e.bytes, limits.maxProfileBytes()));
+                return new Outcome(item.index(), 0, null, null, e.problem);
             } catch (Mispredicted e) {
                 LOG.debug("Identify plan did not hold (attempt {}): {}", attempt, e.getMessage());
             }
         }
         throw new ProblemException(HttpStatus.CONFLICT, "conflict",
                 "Another request kept claiming the same identifiers; retry the request.");
+    }
+
+    /**
+     * The item, or its refusal when it alone sets more leaves than a profile may hold: such a request is answered
+     * before it reaches the database (every leaf it sets ends in the profile, so the statement would refuse it too,
+     * after merging and counting the whole document under the row lock).
+     */
+    private BatchPlan.Item bounded(BatchPlan.Item item) {
+        if (item.invalid() != null) {
+            return item;
+        }
+        ProblemException refusal = limits.refusal(item.identifiers(), item.traits(), item.traitsOnce());
+        return refusal == null ? item : BatchPlan.Item.invalid(item.index(), refusal);
     }
 
     private List<Outcome> planned(Connection c, String workspaceId, List<BatchPlan.Item> items,
@@ -201,11 +219,14 @@ public class ProfileBatchService {
         }
         if (!creates.isEmpty()) {
             Map<String, ProfileBatchRepository.CreatedRow> created = repository.createMany(c, workspaceId, creates,
-                    limits.maxProfileBytes(), full);
+                    limits, full);
             for (ProfileBatchRepository.NewProfile p : creates) {
                 ProfileBatchRepository.CreatedRow row = created.get(p.id());
                 if (row.claimed() < 0) {
-                    throw new TooLarge("new profile " + p.id() + " is larger than the limit", row.bytes());
+                    throw new TooLarge("new profile " + p.id() + " is larger than a limit",
+                            row.bytes() > limits.maxProfileBytes()
+                                    ? ProfileLimits.tooLarge(row.bytes(), limits.maxProfileBytes())
+                                    : ProfileLimits.tooManyLeaves(row.leaves(), limits.maxProfileLeaves(), false));
                 }
                 if (row.claimed() != p.keys().size()) {
                     throw new Mispredicted("a unique value of new profile " + p.id() + " was claimed concurrently");
@@ -217,7 +238,7 @@ public class ProfileBatchService {
         }
         if (!merges.isEmpty()) {
             Map<String, ProfileBatchRepository.MergeRow> rows = repository.mergeMany(c, workspaceId, merges,
-                    limits.maxProfileBytes(), full);
+                    limits, full);
             for (ProfileBatchRepository.Patch p : merges) {
                 ProfileBatchRepository.MergeRow row = rows.get(p.id());
                 if (row == null) {
@@ -228,7 +249,12 @@ public class ProfileBatchService {
                             + ", not the expected " + p.expectedVersion());
                 }
                 if (row.tooLarge()) {
-                    throw new TooLarge("profile " + p.id() + " would grow beyond the limit", row.newBytes());
+                    throw new TooLarge("profile " + p.id() + " would grow beyond the byte limit",
+                            ProfileLimits.tooLarge(row.newBytes(), limits.maxProfileBytes()));
+                }
+                if (row.tooManyLeaves()) {
+                    throw new TooLarge("profile " + p.id() + " would grow beyond the leaf limit",
+                            ProfileLimits.tooManyLeaves(row.newLeaves(), limits.maxProfileLeaves(), false));
                 }
                 if (row.unclaimed() != 0) {
                     throw new Mispredicted("a unique value for " + p.id() + " was claimed concurrently");
@@ -291,13 +317,13 @@ public class ProfileBatchService {
                 Problems.body(e.status(), e.slug(), e.getMessage(), e.extensions()));
     }
 
-    /** A write of the plan would exceed the profile size limit (to {@code bytes}); rolls the transaction back. */
+    /** A write of the plan would exceed a profile size limit ({@code problem} says which); rolls it back. */
     private static final class TooLarge extends RuntimeException {
-        final long bytes;
+        final ProblemException problem;
 
-        TooLarge(String message, long bytes) {
+        TooLarge(String message, ProblemException problem) {
             super(message, null, false, false);
-            this.bytes = bytes;
+            this.problem = problem;
         }
     }
 

@@ -44,6 +44,22 @@ class BootstrapRestartTest {
         }
     }
 
+    /** Issue 19, item 12: the same secret configured under another workspace name is still the revoked key. */
+    @Test
+    void aRevokedBootstrapKeyStaysRevokedUnderAnotherWorkspaceName() {
+        String secret = "phk_moved_" + UUID.randomUUID().toString().replace("-", "");
+        try (EmbeddedServer first = ApplicationContext.run(EmbeddedServer.class, config(secret))) {
+            Api api = new Api(first.getURI(), secret);
+            String id = api.get("/admin/api-keys").json().findValuesAsText("id").get(0);
+            assertEquals(204, api.delete("/admin/api-keys/" + id).status());
+        }
+        Map<String, Object> elsewhere = config(secret);
+        elsewhere.put("profilehub.bootstrap.workspace", "ws_other_" + UUID.randomUUID().toString().substring(0, 8));
+        try (EmbeddedServer second = ApplicationContext.run(EmbeddedServer.class, elsewhere)) {
+            assertProblem(new Api(second.getURI(), secret).get("/identify?limit=1"), 401, "revoked");
+        }
+    }
+
     private Map<String, Object> config(String bootstrapKey) {
         Map<String, Object> config = new HashMap<>(TestDatabase.datasourceProperties());
         config.put("micronaut.server.port", -1);
