@@ -297,7 +297,10 @@ public class MergeService {
     private MergeRecord record(String workspaceId, MergeRepository.Row row, List<MergeRepository.DeliveryRow> deliveries) {
         Map<String, List<MergeRepository.DeliveryRow>> byDestination = new LinkedHashMap<>();
         destinations.namesFor(workspaceId).forEach(n -> byDestination.put(n, new ArrayList<>()));
-        deliveries.forEach(d -> byDestination.computeIfAbsent(d.destination(), k -> new ArrayList<>()).add(d));
+        // Only the destinations that serve the workspace now: the log also names destinations of other instances'
+        // configurations and ones removed since (cursors exist for every destination ever configured).
+        deliveries.stream().filter(d -> byDestination.containsKey(d.destination()))
+                .forEach(d -> byDestination.get(d.destination()).add(d));
         boolean undone = row.status().equals("undone");
         List<MergeRecord.DestinationOutcome> outcomes = new ArrayList<>();
         byDestination.forEach((name, rows) -> {

@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * out of heap would see it; after that it sends like a webhook.
  */
 @Singleton
-@Requires(property = "profilehub.test.exploding-connector", value = "true")
+@Requires(property = "test.exploding-connector", value = "true")
 class ExplodingConnectorFactory implements ConnectorFactory {
     static final AtomicInteger EXPLOSIONS = new AtomicInteger();
     private final VendorHttp http;

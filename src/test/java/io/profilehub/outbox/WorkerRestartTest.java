@@ -34,7 +34,7 @@ class WorkerRestartTest extends ServiceTest {
         vendor.start();
         vendor.stubFor(post(urlEqualTo("/boom")).willReturn(aResponse().withStatus(200)));
         Map<String, String> p = new HashMap<>();
-        p.put("profilehub.test.exploding-connector", "true");
+        p.put("test.exploding-connector", "true");
         p.put("profilehub.destinations.boom.type", "exploding");
         p.put("profilehub.destinations.boom.url", vendor.baseUrl() + "/boom");
         p.put("profilehub.destinations.boom.token", "boom-secret");
