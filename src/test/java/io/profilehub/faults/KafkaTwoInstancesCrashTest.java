@@ -23,7 +23,6 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -127,11 +126,15 @@ class KafkaTwoInstancesCrashTest {
                     .allMatch(e -> lastVersion(read, e.getKey()) >= e.getValue()));
         }
         Audit.KafkaReport report = Audit.checkKafka(DESTINATION, records, last, held);
-        assertFalse(held.isEmpty(), "the kill came while the killed instance held events in flight");
         System.out.printf("FAULTS kafka two instances: owners seen %s; %d profiles, %d steps acknowledged (%d before "
                         + "the kill); %d events held by the killed instance; drained %d ms after the writers stopped; "
                         + "%s%n", owners, last.size(), writers.ackCount(), ackedAtKill, held.size(), drained.toMillis(),
                 report);
+        // The checks above hold either way; a kill that found nothing in flight (a broker acknowledges in
+        // milliseconds, so a round is often settled by the time the kill lands) did not test the killed batch: such a
+        // run is reported as aborted, not passed.
+        org.junit.jupiter.api.Assumptions.assumeFalse(held.isEmpty(),
+                "the kill came while the killed instance held no events in flight");
     }
 
     private boolean inFlight(String instanceId) {
